@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from gankit.models import DiscriminatorConfig, GeneratorConfig
+from tests.strategies import (
+    INVALID_DISCRIMINATOR_VALUES,
+    INVALID_GENERATOR_VALUES,
+    discriminator_configs,
+    generator_configs,
+    invalid_overrides,
+)
+
+
+@given(cfg=generator_configs(), bad=invalid_overrides(INVALID_GENERATOR_VALUES))
+def test_invalid_generator_configs_raise_value_error(
+    cfg: GeneratorConfig, bad: dict[str, Any]
+) -> None:
+    ((field, value),) = bad.items()
+    with pytest.raises(ValueError, match=field) as err:
+        dataclasses.replace(cfg, **bad)
+    assert repr(value) in str(err.value) or f"={value}" in str(err.value)
+
+
+@given(cfg=discriminator_configs(), bad=invalid_overrides(INVALID_DISCRIMINATOR_VALUES))
+def test_invalid_discriminator_configs_raise_value_error(
+    cfg: DiscriminatorConfig, bad: dict[str, Any]
+) -> None:
+    ((field, value),) = bad.items()
+    with pytest.raises(ValueError, match=field) as err:
+        dataclasses.replace(cfg, **bad)
+    assert repr(value) in str(err.value) or f"={value}" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"image_size": 100},
+            r"GeneratorConfig.image_size must be start_size \* 2\*\*k.*got image_size=100.*start_size=25",
+        ),
+        ({"image_size": 48}, r"e\.g\. start_size=3"),
+        ({"width": 0}, r"GeneratorConfig.width must be an int >= 1, got 0"),
+        ({"norm": "spectral"}, r"spectral_norm=True"),
+        (
+            {"norm": "bn"},
+            r"GeneratorConfig.norm must be one of 'batch', 'instance', 'group', 'layer', 'none', got 'bn'",
+        ),
+        ({"kernel_size": 3}, r"kernel_size must be even .* got 3"),
+        ({"upsample": "resize", "kernel_size": 4}, r"kernel_size must be odd .* got 4"),
+        (
+            {"norm": "group", "width": 6},
+            r"norm_groups must divide every stage width \(6, 12, 24, 48\).*got norm_groups=32",
+        ),
+        (
+            {"start_size": 4, "num_stages": 3},
+            r"start_size=4 and num_stages=3 give 32, which is not image_size=64",
+        ),
+        (
+            {"num_stages": 7},
+            r"num_stages=7 needs image_size divisible by 2\*\*7, got image_size=64",
+        ),
+        (
+            {"image_size": 8, "start_size": 1, "norm": "instance"},
+            r"norm='instance' needs feature maps of at least 2x2",
+        ),
+        ({"negative_slope": 1.0}, r"negative_slope must be a number in \[0.0, 1.0\), got 1.0"),
+    ],
+)
+def test_error_messages_name_field_value_and_allowed(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        GeneratorConfig(**kwargs)
+
+
+def test_discriminator_kernel_parity_for_pooling() -> None:
+    with pytest.raises(ValueError, match=r"DiscriminatorConfig.kernel_size must be odd .* got 4"):
+        DiscriminatorConfig(downsample="pool", kernel_size=4)
+
+
+def test_geometry_is_derived_from_size() -> None:
+    cfg = GeneratorConfig(image_size=128)
+    assert (cfg.first_size, cfg.stages) == (4, 5)
+    cfg = GeneratorConfig(image_size=128, num_stages=3)
+    assert (cfg.first_size, cfg.stages) == (16, 3)
+    cfg = GeneratorConfig(image_size=96, start_size=3)
+    assert (cfg.first_size, cfg.stages) == (3, 5)
+
+
+def test_widths_grow_and_are_capped() -> None:
+    assert GeneratorConfig(image_size=256, width=64).widths == (64, 128, 256, 512, 1024, 2048)
+    assert GeneratorConfig(image_size=256, width=64, max_width=512).widths == (
+        64,
+        128,
+        256,
+        512,
+        512,
+        512,
+    )
+    assert GeneratorConfig(image_size=32, width=10, width_growth=1.5).widths == (10, 15, 22)
+
+
+def test_configs_are_frozen() -> None:
+    cfg = GeneratorConfig()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.width = 3  # type: ignore[misc]

@@ -1,0 +1,226 @@
+"""Hypothesis strategies shared by the test modules (one place, imported everywhere)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from functools import reduce
+from typing import Any
+
+from hypothesis import strategies as st
+
+from gankit.models import (
+    DiscriminatorConfig,
+    GeneratorConfig,
+    MLPDiscriminatorConfig,
+    MLPGeneratorConfig,
+)
+from gankit.models.config import DOWNSAMPLES, HEADS, RESIZE_MODES, STEMS, UPSAMPLES, WEIGHT_INITS
+from gankit.models.layers import ACTIVATIONS, MLP_NORMS, NORMS, OUTPUT_ACTIVATIONS
+
+# ---------------------------------------------------------------- conv model configs
+
+MAX_IMAGE_SIDE = 64  # keeps the property tests fast on CPU; larger sizes have their own tests
+
+
+@st.composite
+def _geometry(draw: st.DrawFn) -> dict[str, Any]:
+    """image_size / start_size / num_stages in one of the three ways a user can give them."""
+    start = draw(st.integers(1, 6))
+    stages = draw(st.integers(1, 4))
+    size = start * 2**stages
+    if size > MAX_IMAGE_SIDE:
+        stages = max(1, int(math.log2(MAX_IMAGE_SIDE // start)))
+        size = start * 2**stages
+    how = draw(st.sampled_from(["start", "stages", "both", "default"]))
+    if how == "default" or (how == "start" and start == 4):
+        return {"image_size": 4 * 2**stages}
+    if how == "start":
+        return {"image_size": size, "start_size": start}
+    if how == "stages":
+        return {"image_size": size, "num_stages": stages}
+    return {"image_size": size, "start_size": start, "num_stages": stages}
+
+
+def _common(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        **draw(_geometry()),
+        "channels": draw(st.integers(1, 4)),
+        "width": draw(st.integers(1, 6)),
+        "width_growth": draw(st.sampled_from([1.0, 1.5, 2.0])),
+        "max_width": draw(st.none() | st.integers(1, 12)),
+        "spectral_norm": draw(st.booleans()),
+        "activation": draw(st.sampled_from(ACTIVATIONS)),
+        "negative_slope": draw(st.floats(0.0, 0.5)),
+        "conv_bias": draw(st.none() | st.booleans()),
+        "num_classes": draw(st.sampled_from([0, 0, 3])),
+        "weight_init": draw(st.sampled_from(WEIGHT_INITS)),
+    }
+
+
+def _with_norm(draw: st.DrawFn, cfg: Any) -> Any:
+    norms = [n for n in NORMS if not (n == "instance" and cfg.first_size < 2)]
+    norm = draw(st.sampled_from(norms))
+    groups = 32
+    if norm == "group":
+        g = reduce(math.gcd, cfg.widths)
+        groups = draw(st.sampled_from([d for d in range(1, g + 1) if g % d == 0]))
+    return dataclasses.replace(cfg, norm=norm, norm_groups=groups)
+
+
+@st.composite
+def generator_configs(draw: st.DrawFn) -> GeneratorConfig:
+    """Any valid small :class:`GeneratorConfig`."""
+    upsample = draw(st.sampled_from(UPSAMPLES))
+    kernels = [2, 4] if upsample == "transposed" else [1, 3]
+    cfg = GeneratorConfig(
+        **_common(draw),
+        norm="none",
+        latent_dim=draw(st.integers(1, 8)),
+        class_embedding_dim=draw(st.none() | st.integers(1, 4)),
+        stem=draw(st.sampled_from(STEMS)),
+        stem_norm_act=draw(st.booleans()),
+        upsample=upsample,
+        resize_mode=draw(st.sampled_from(RESIZE_MODES)),
+        kernel_size=draw(st.none() | st.sampled_from(kernels)),
+        output_activation=draw(st.sampled_from(OUTPUT_ACTIVATIONS)),
+    )
+    return _with_norm(draw, cfg)  # type: ignore[no-any-return]
+
+
+@st.composite
+def discriminator_configs(draw: st.DrawFn) -> DiscriminatorConfig:
+    """Any valid small :class:`DiscriminatorConfig`."""
+    downsample = draw(st.sampled_from(DOWNSAMPLES))
+    kernels = [2, 3, 4] if downsample == "strided" else [1, 3]
+    cfg = DiscriminatorConfig(
+        **_common(draw),
+        norm="none",
+        input_norm=draw(st.booleans()),
+        downsample=downsample,
+        head=draw(st.sampled_from(HEADS)),
+        head_bias=draw(st.booleans()),
+        kernel_size=draw(st.none() | st.sampled_from(kernels)),
+    )
+    return _with_norm(draw, cfg)  # type: ignore[no-any-return]
+
+
+# Field -> values that are never valid for it, whatever the other fields are.
+INVALID_CONV_VALUES: dict[str, list[Any]] = {
+    "image_size": [0, 1, -64, 100, 63, 3, 64.0, "64", None, True],
+    "channels": [0, -1, 1.5, "3", None],
+    "width": [0, -8, 2.5, None],
+    "width_growth": [0.5, 0.0, -2.0, float("nan"), float("inf"), "2", None],
+    "max_width": [0, -1, 1.5, "512"],
+    "start_size": [0, -4, 2.5, "4"],
+    "num_stages": [0, -1, 13, 1.5],
+    "norm": ["spectral", "batchnorm", "BATCH", "", None, 1],
+    "norm_groups": [0, -1, 1.5],
+    "spectral_norm": [1, "yes", None],
+    "activation": ["relu6", "LeakyReLU", "", None],
+    "negative_slope": [-0.1, 1.0, 2.0, float("nan"), "0.2"],
+    "kernel_size": [0, -3, 16, 3.0],
+    "conv_bias": [1, "no"],
+    "num_classes": [-1, 2.0, None],
+    "weight_init": ["xavier", "", None],
+}
+INVALID_GENERATOR_VALUES: dict[str, list[Any]] = {
+    **INVALID_CONV_VALUES,
+    "latent_dim": [0, -100, 100.0, None],
+    "class_embedding_dim": [0, -1, 2.5],
+    "stem": ["deconv", "", None],
+    "stem_norm_act": [0, "true"],
+    "upsample": ["pixelshuffle", "nearest", None],
+    "resize_mode": ["bicubic", None],
+    "output_activation": ["relu", "Tanh", None],
+}
+INVALID_DISCRIMINATOR_VALUES: dict[str, list[Any]] = {
+    **INVALID_CONV_VALUES,
+    "input_norm": [0, "no"],
+    "downsample": ["maxpool", None],
+    "head": ["mlp", None],
+    "head_bias": [None, 0],
+}
+
+
+@st.composite
+def invalid_overrides(draw: st.DrawFn, table: dict[str, list[Any]]) -> dict[str, Any]:
+    """One field set to a value that no valid config may have."""
+    field = draw(st.sampled_from(sorted(table)))
+    return {field: draw(st.sampled_from(table[field]))}
+
+
+# ---------------------------------------------------------------- MLP model configs
+
+
+def _mlp_common(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "data_dim": draw(st.integers(1, 5)),
+        "hidden_dims": tuple(draw(st.lists(st.integers(1, 8), min_size=1, max_size=3))),
+        "norm": draw(st.sampled_from(MLP_NORMS)),
+        "spectral_norm": draw(st.booleans()),
+        "activation": draw(st.sampled_from(ACTIVATIONS)),
+        "negative_slope": draw(st.floats(0.0, 0.5)),
+        "num_classes": draw(st.sampled_from([0, 0, 3])),
+        "weight_init": draw(st.sampled_from(WEIGHT_INITS)),
+    }
+
+
+@st.composite
+def mlp_generator_configs(draw: st.DrawFn) -> MLPGeneratorConfig:
+    """Any valid small :class:`MLPGeneratorConfig`."""
+    return MLPGeneratorConfig(
+        **_mlp_common(draw),
+        latent_dim=draw(st.integers(1, 6)),
+        output_activation=draw(st.sampled_from(OUTPUT_ACTIVATIONS)),
+    )
+
+
+@st.composite
+def mlp_discriminator_configs(draw: st.DrawFn) -> MLPDiscriminatorConfig:
+    """Any valid small :class:`MLPDiscriminatorConfig`."""
+    return MLPDiscriminatorConfig(**_mlp_common(draw))
+
+
+INVALID_MLP_VALUES: dict[str, list[Any]] = {
+    "data_dim": [0, -2, 2.0, None],
+    "hidden_dims": [(), [64, 64], (0,), (64, -1), (64, 2.5), 64, None],
+    "norm": ["group", "instance", None],
+    "spectral_norm": [None, 1],
+    "activation": ["swish", None],
+    "negative_slope": [-1.0, 1.0],
+    "num_classes": [-3],
+    "weight_init": ["orthogonal"],
+}
+
+
+# ---------------------------------------------------------------- losses (logits)
+
+LOGIT_BOUND = 10.0  # float64 logits in [-10, 10]: no saturation hides a strict decrease
+
+
+def logit_lists(
+    min_size: int = 1, max_size: int = 8, bound: float = LOGIT_BOUND
+) -> st.SearchStrategy[list[float]]:
+    """Non-empty lists of finite logits in ``[-bound, bound]``."""
+    return st.lists(
+        st.floats(-bound, bound, allow_nan=False, allow_infinity=False),
+        min_size=min_size,
+        max_size=max_size,
+    )
+
+
+@st.composite
+def logits_and_steps(
+    draw: st.DrawFn, min_step: float = 0.0, max_step: float = 2.0
+) -> tuple[list[float], list[float]]:
+    """Logits and same-length non-negative steps in ``[min_step, max_step]``."""
+    values = draw(logit_lists())
+    steps = draw(
+        st.lists(
+            st.floats(min_step, max_step, allow_nan=False),
+            min_size=len(values),
+            max_size=len(values),
+        )
+    )
+    return values, steps
