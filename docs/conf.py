@@ -25,6 +25,7 @@ autodoc_preserve_defaults = True
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
+napoleon_custom_sections = ["Shape"]
 
 # Names from other projects: linked where an inventory is available offline,
 # otherwise accepted as plain text.

@@ -59,12 +59,20 @@ def _common(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _with_norm(draw: st.DrawFn, cfg: Any) -> Any:
-    norms = [n for n in NORMS if not (n == "instance" and cfg.first_size < 2)]
+    g = reduce(math.gcd, cfg.widths)
+    # On a 1x1 map a group must hold more than one channel, or there is nothing to normalize.
+    ok_groups = [
+        d for d in range(1, g + 1) if g % d == 0 and (cfg.first_size > 1 or cfg.widths[-1] // d > 1)
+    ]
+    norms = [
+        n
+        for n in NORMS
+        if not (n == "instance" and cfg.first_size < 2)
+        and not (n == "group" and not ok_groups)
+        and not (n == "layer" and cfg.first_size == 1 and cfg.widths[-1] == 1)
+    ]
     norm = draw(st.sampled_from(norms))
-    groups = 32
-    if norm == "group":
-        g = reduce(math.gcd, cfg.widths)
-        groups = draw(st.sampled_from([d for d in range(1, g + 1) if g % d == 0]))
+    groups = draw(st.sampled_from(ok_groups)) if norm == "group" else 32
     return dataclasses.replace(cfg, norm=norm, norm_groups=groups)
 
 
@@ -224,3 +232,14 @@ def logits_and_steps(
         )
     )
     return values, steps
+
+
+# ---------------------------------------------------------------- metrics (feature batches)
+
+
+@st.composite
+def batch_splits(draw: st.DrawFn, total: int) -> list[int]:
+    """Sizes of consecutive batches (each >= 1) that add up to ``total``."""
+    cuts = draw(st.sets(st.integers(1, max(1, total - 1)), max_size=min(8, total - 1)))
+    bounds = [0, *sorted(c for c in cuts if 0 < c < total), total]
+    return [bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1)]

@@ -144,6 +144,14 @@ class _ConvNetConfig:
                         f"{owner}.norm_groups must divide every stage width {self.widths} "
                         f"when norm='group', got norm_groups={self.norm_groups}"
                     )
+        if self.norm in ("group", "layer") and self.first_size == 1:
+            groups = self.norm_groups if self.norm == "group" else 1
+            if self.widths[-1] // groups == 1:
+                raise ValueError(
+                    f"{owner}.norm={self.norm!r} would normalize single values: the coarsest "
+                    f"stage is 1x1 with {self.widths[-1]} channel(s) in {groups} group(s); use "
+                    "fewer groups, a wider net or start_size >= 2"
+                )
         if self.norm == "instance" and self.first_size < 2:
             raise ValueError(
                 f"{owner}.norm='instance' needs feature maps of at least 2x2, but the "
