@@ -9,7 +9,16 @@ Example:
 
 from __future__ import annotations
 
-from gankit import models
+from gankit import data, losses, models, train
 from gankit._version import __version__
+from gankit.train import Trainer, TrainerConfig
 
-__all__ = ["__version__", "models"]
+__all__ = [
+    "Trainer",
+    "TrainerConfig",
+    "__version__",
+    "data",
+    "losses",
+    "models",
+    "train",
+]

@@ -1,0 +1,45 @@
+"""The training loop and its hooks.
+
+Example:
+    >>> from gankit.train import TrainerConfig
+    >>> TrainerConfig().betas
+    (0.5, 0.999)
+"""
+
+from __future__ import annotations
+
+from gankit.train import hooks
+from gankit.train.checkpoint import (
+    CheckpointError,
+    atomic_save,
+    load_checkpoint,
+    rng_state,
+    seed_everything,
+    set_rng_state,
+)
+from gankit.train.config import Precision, TrainerConfig
+from gankit.train.distributed import DistInfo
+from gankit.train.hook import Hook, NetName, every
+from gankit.train.hooks import NonFiniteLossError
+from gankit.train.state import TrainState
+from gankit.train.trainer import SchedulerFactory, Trainer
+
+__all__ = [
+    "CheckpointError",
+    "DistInfo",
+    "Hook",
+    "NetName",
+    "NonFiniteLossError",
+    "Precision",
+    "SchedulerFactory",
+    "TrainState",
+    "Trainer",
+    "TrainerConfig",
+    "atomic_save",
+    "every",
+    "hooks",
+    "load_checkpoint",
+    "rng_state",
+    "seed_everything",
+    "set_rng_state",
+]

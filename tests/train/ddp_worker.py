@@ -1,0 +1,39 @@
+"""Run by tests/train/test_distributed.py under torchrun: 2 CPU processes, gloo."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import torch
+from torch.utils.data import DataLoader
+
+import gankit as gk
+from tests.train.nets import tiny_conv_pair
+
+
+def main(out_dir: str) -> None:
+    G, D = tiny_conv_pair(seed=int(os.environ["RANK"]))  # different init: DDP must sync it
+    data = torch.rand(48, 3, 8, 8) * 2 - 1
+    loader = DataLoader(data, batch_size=6, shuffle=True, drop_last=True)  # type: ignore[arg-type]
+    trainer = gk.Trainer(G, D, config=gk.TrainerConfig(device="cpu", log_every=2))
+    trainer.fit(loader, steps=5)
+    torch.save(
+        {
+            # Parameters, not buffers: BatchNorm running statistics are per-rank (rank 0's
+            # are the ones checkpoints keep) unless SyncBatchNorm is used on GPUs.
+            "generator": {k: v.detach() for k, v in trainer.generator.named_parameters()},
+            "discriminator": {k: v.detach() for k, v in trainer.discriminator.named_parameters()},
+            "step": trainer.state.step,
+            "epoch": trainer.state.epoch,
+            "images_seen": trainer.state.images_seen,
+            "metrics": trainer.state.metrics,
+            "world": trainer.dist.world_size,
+        },
+        os.path.join(out_dir, f"rank{trainer.dist.rank}.pt"),
+    )
+    torch.distributed.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
