@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from gankit import data, losses, models, train
+from gankit import data, losses, metrics, models, train
 from gankit._version import __version__
 from gankit.train import Trainer, TrainerConfig
 
@@ -19,6 +19,7 @@ __all__ = [
     "__version__",
     "data",
     "losses",
+    "metrics",
     "models",
     "train",
 ]

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gankit.metrics import (
+    GaussianStatistics,
+    compute_or_load_statistics,
+    load_statistics,
+    save_statistics,
+    statistics_cache_path,
+)
+
+
+def _stats(seed: int = 0, d: int = 3) -> GaussianStatistics:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((d + 5, d))
+    return GaussianStatistics(x.mean(0), np.cov(x, rowvar=False), d + 5)
+
+
+def test_cache_path_contains_key_hash_and_readable_slug(tmp_path: Path) -> None:
+    key = "CelebA 64/train|inception-v3"
+    path = statistics_cache_path(tmp_path, key)
+    assert path.parent == tmp_path and path.suffix == ".npz"
+    assert hashlib.sha256(key.encode()).hexdigest()[:16] in path.name
+    assert path.name.startswith("stats-CelebA-64-train-inception-v3-")
+    assert statistics_cache_path(tmp_path, key) == path
+    assert statistics_cache_path(tmp_path, key + " ") != path
+    assert statistics_cache_path(tmp_path, "///").name.startswith("stats-key-")
+    with pytest.raises(ValueError, match="key must be a non-empty str, got ''"):
+        statistics_cache_path(tmp_path, "")
+
+
+def test_save_load_round_trip_is_exact(tmp_path: Path) -> None:
+    stats = _stats()
+    path = tmp_path / "nested" / "real.npz"
+    save_statistics(path, stats, "toy|pool3")
+    loaded = load_statistics(path, key="toy|pool3")
+    np.testing.assert_array_equal(loaded.mu, stats.mu)
+    np.testing.assert_array_equal(loaded.sigma, stats.sigma)
+    assert loaded.num_samples == stats.num_samples
+    assert load_statistics(path).num_samples == stats.num_samples  # no key check
+    with np.load(path, allow_pickle=False) as raw:
+        assert sorted(raw.files) == ["key", "mu", "n", "sigma"]
+        assert str(raw["key"]) == "toy|pool3" and int(raw["n"]) == stats.num_samples
+    assert [p.name for p in path.parent.iterdir()] == ["real.npz"]  # no temporary left
+
+
+def test_key_mismatch_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.npz"
+    save_statistics(path, _stats(), "celeba|pool3")
+    with pytest.raises(ValueError, match="has key 'celeba\\|pool3', expected 'mnist\\|pool3'"):
+        load_statistics(path, key="mnist|pool3")
+
+
+def test_load_errors(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_statistics(tmp_path / "missing.npz")
+    partial = tmp_path / "partial.npz"
+    np.savez(partial, mu=np.zeros(2), sigma=np.eye(2))
+    with pytest.raises(ValueError, match=r"lacks \['key', 'n'\]"):
+        load_statistics(partial)
+    with pytest.raises(TypeError, match="statistics must be GaussianStatistics"):
+        save_statistics(tmp_path / "x.npz", {"mu": 0}, "k")  # type: ignore[arg-type]
+
+
+def test_compute_or_load_computes_once_per_key(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def compute(seed: int) -> GaussianStatistics:
+        calls.append(str(seed))
+        return _stats(seed)
+
+    first = compute_or_load_statistics("a|p", tmp_path, lambda: compute(1))
+    again = compute_or_load_statistics("a|p", tmp_path, lambda: compute(2))
+    other = compute_or_load_statistics("b|p", tmp_path, lambda: compute(3))
+    assert calls == ["1", "3"]
+    np.testing.assert_array_equal(again.sigma, first.sigma)
+    assert not np.array_equal(other.mu, first.mu)
+    assert len(list(tmp_path.glob("*.npz"))) == 2
+
+
+def test_compute_or_load_detects_foreign_file(tmp_path: Path) -> None:
+    """A file at the key's path that holds another key (collision or hand edit) is refused."""
+    save_statistics(statistics_cache_path(tmp_path, "a|p"), _stats(), "other")
+    with pytest.raises(ValueError, match="has key 'other', expected 'a\\|p'"):
+        compute_or_load_statistics("a|p", tmp_path, _stats)
