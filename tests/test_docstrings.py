@@ -16,7 +16,8 @@ import gankit
 def _modules() -> list[str]:
     names = ["gankit"]
     for info in pkgutil.walk_packages(gankit.__path__, prefix="gankit."):
-        names.append(info.name)
+        if not info.name.endswith("__main__"):  # importing it runs the command
+            names.append(info.name)
     return sorted(names)
 
 

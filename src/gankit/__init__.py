@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from gankit import data, losses, metrics, models, train
+from gankit import cli, data, losses, metrics, models, train
 from gankit._version import __version__
 from gankit.train import Trainer, TrainerConfig
 
@@ -17,6 +17,7 @@ __all__ = [
     "Trainer",
     "TrainerConfig",
     "__version__",
+    "cli",
     "data",
     "losses",
     "metrics",

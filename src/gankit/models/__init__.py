@@ -39,6 +39,7 @@ from gankit.models.mlp import (
     build_mlp_generator,
 )
 from gankit.models.presets import celeba32, dcgan
+from gankit.models.serialize import ModelConfig, build, config_from_dict, config_to_dict
 
 __all__ = [
     "ActivationName",
@@ -53,17 +54,21 @@ __all__ = [
     "MLPGenerator",
     "MLPGeneratorConfig",
     "MLPNormName",
+    "ModelConfig",
     "NormName",
     "OutputActivationName",
     "ResizeModeName",
     "StemName",
     "UpsampleName",
     "WeightInitName",
+    "build",
     "build_discriminator",
     "build_generator",
     "build_mlp_discriminator",
     "build_mlp_generator",
     "celeba32",
+    "config_from_dict",
+    "config_to_dict",
     "dcgan",
     "dcgan_init",
 ]

@@ -12,7 +12,9 @@ from gankit.train import hooks
 from gankit.train.checkpoint import (
     CheckpointError,
     atomic_save,
+    latest_checkpoint,
     load_checkpoint,
+    load_generator,
     rng_state,
     seed_everything,
     set_rng_state,
@@ -22,7 +24,7 @@ from gankit.train.distributed import DistInfo
 from gankit.train.hook import Hook, NetName, every
 from gankit.train.hooks import NonFiniteLossError
 from gankit.train.state import TrainState
-from gankit.train.trainer import SchedulerFactory, Trainer
+from gankit.train.trainer import SchedulerFactory, Trainer, resolve_device, split_batch
 
 __all__ = [
     "CheckpointError",
@@ -38,8 +40,12 @@ __all__ = [
     "atomic_save",
     "every",
     "hooks",
+    "latest_checkpoint",
     "load_checkpoint",
+    "load_generator",
+    "resolve_device",
     "rng_state",
     "seed_everything",
     "set_rng_state",
+    "split_batch",
 ]

@@ -37,7 +37,7 @@ class TrainerConfig:
             scaled by k ("lazy regularization", Karras et al., 2020, arXiv:1912.04958).
         grad_clip_norm: clip each net's gradient norm to this value, or ``None``.
         device: ``"auto"`` (CUDA if available, else CPU) or a torch device string.
-        precision: :data:`Precision`.
+        precision: :data:`~gankit.train.Precision`.
         channels_last: keep nets and batches in channels-last memory format.
         compile: wrap both nets in :func:`torch.compile`.
         fused_adam: use the fused Adam kernel; ``None`` means "on CUDA only".

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import signal
 import sys
 import warnings
@@ -42,14 +43,19 @@ _STAT_KEYS = ("d_loss", "g_loss", "penalty", "real_logits", "fake_logits", "pena
 
 
 def resolve_device(name: str) -> torch.device:
-    """Return the device for ``TrainerConfig.device`` (``"auto"``: CUDA if available).
+    """Return the device for ``TrainerConfig.device``.
+
+    ``"auto"`` is CUDA if available (under ``torchrun``, the process's ``LOCAL_RANK`` GPU),
+    else the CPU.
 
     Example:
         >>> resolve_device("cpu")
         device(type='cpu')
     """
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if not torch.cuda.is_available():
+            return torch.device("cpu")
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))  # torchrun's GPU
     try:
         return torch.device(name)
     except RuntimeError:
@@ -89,7 +95,7 @@ class Trainer:
         discriminator: maps samples (and labels) to raw logits.
         loss: an :class:`~gankit.losses.AdversarialLoss`; default
             :class:`~gankit.losses.NonSaturating`.
-        config: a :class:`~gankit.train.TrainerConfig`; default is the DCGAN recipe.
+        config: a :class:`~gankit.TrainerConfig`; default is the DCGAN recipe.
         hooks: hooks in the order their events fire. A
             :class:`~gankit.train.hooks.NonFiniteGuard` is added first unless one is given.
         g_optimizer: optimizer for the generator; default Adam(``lr_g``, ``betas``).

@@ -92,7 +92,7 @@ class NonFiniteGuard(Hook):
             self._step = self._step + 1
 
     def check(self) -> None:
-        """Raise :class:`NonFiniteLossError` if any recorded loss was not finite."""
+        """Raise :class:`~gankit.train.NonFiniteLossError` if any recorded loss was not finite."""
         if self._record is None:
             return
         step, index, value = self._record.tolist()

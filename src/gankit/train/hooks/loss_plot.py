@@ -59,7 +59,7 @@ class LossPlot(Hook):
         self.g_loss.append(float(metrics.get("g_loss", float("nan"))))
 
     def write(self) -> Path:
-        """Draw the curves to :attr:`path`."""
+        """Draw the curves to ``self.path`` and return it."""
         plt = _pyplot()
         fig, ax = plt.subplots(figsize=(8, 4.5))
         ax.plot(self.steps, self.d_loss, label="Discriminator", alpha=0.8)

@@ -1,0 +1,85 @@
+"""Configs to and from plain dictionaries, so checkpoints can rebuild their nets safely."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from torch import nn
+
+from gankit.models.config import DiscriminatorConfig, GeneratorConfig
+from gankit.models.conv import build_discriminator, build_generator
+from gankit.models.mlp import (
+    MLPDiscriminatorConfig,
+    MLPGeneratorConfig,
+    build_mlp_discriminator,
+    build_mlp_generator,
+)
+
+ModelConfig = GeneratorConfig | DiscriminatorConfig | MLPGeneratorConfig | MLPDiscriminatorConfig
+"""Any of the four architecture configs."""
+
+_TYPES: dict[str, type[Any]] = {
+    c.__name__: c
+    for c in (GeneratorConfig, DiscriminatorConfig, MLPGeneratorConfig, MLPDiscriminatorConfig)
+}
+
+
+def config_to_dict(config: ModelConfig) -> dict[str, Any]:
+    """Return ``config`` as plain values (lists for tuples) plus its ``"type"`` name.
+
+    Example:
+        >>> config_to_dict(MLPGeneratorConfig(hidden_dims=(8,)))["hidden_dims"]
+        [8]
+    """
+    out: dict[str, Any] = {"type": type(config).__name__}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def config_from_dict(data: Mapping[str, Any]) -> ModelConfig:
+    """Rebuild and validate a config saved by :func:`config_to_dict`.
+
+    Only the four gankit config types are accepted (looked up by name, never imported
+    from the data), and every field is validated as in the constructor.
+
+    Raises:
+        ValueError: for an unknown ``type``, unknown fields or invalid values.
+
+    Example:
+        >>> cfg = config_from_dict(config_to_dict(GeneratorConfig(image_size=32)))
+        >>> cfg.image_size, type(cfg).__name__
+        (32, 'GeneratorConfig')
+    """
+    kind = data.get("type")
+    cls = _TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"config type must be one of {', '.join(sorted(_TYPES))}, got {kind!r}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names - {"type"})
+    if unknown:
+        raise ValueError(f"{kind} has no fields {unknown}")
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "type"}
+    config: ModelConfig = cls(**kwargs)
+    return config
+
+
+def build(config: ModelConfig) -> nn.Module:
+    """Build the net that any of the four configs describes.
+
+    Example:
+        >>> type(build(MLPDiscriminatorConfig())).__name__
+        'MLPDiscriminator'
+    """
+    if isinstance(config, GeneratorConfig):
+        return build_generator(config)
+    if isinstance(config, DiscriminatorConfig):
+        return build_discriminator(config)
+    if isinstance(config, MLPGeneratorConfig):
+        return build_mlp_generator(config)
+    if isinstance(config, MLPDiscriminatorConfig):
+        return build_mlp_discriminator(config)
+    raise TypeError(f"build expects a gankit model config, got {type(config).__name__}")
