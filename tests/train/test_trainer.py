@@ -330,6 +330,8 @@ def test_sample_is_deterministic_and_leaves_training_rng_alone() -> None:
     state = torch.get_rng_state()
     a, b = trainer.sample(4, seed=3), trainer.sample(4, seed=3)
     assert torch.equal(a, b) and a.shape == (4, 3, 8, 8)
+    c, d = trainer.sample(4), trainer.sample(4)  # unseeded: fresh noise each call
+    assert not torch.equal(c, d)
     assert torch.equal(state, torch.get_rng_state())
     assert trainer.generator.training
 

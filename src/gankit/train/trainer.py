@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import secrets
 import signal
 import sys
 import warnings
@@ -413,7 +414,7 @@ class Trainer:
         net = self.sampling_generator(ema=ema)
         if z is None:
             gen = torch.Generator(device="cpu")
-            gen.manual_seed(seed if seed is not None else int(torch.seed()))
+            gen.manual_seed(seed if seed is not None else secrets.randbits(63))
             z = torch.randn(n, self.latent_dim, generator=gen)
         z = z.to(self.device)
         if self.num_classes and labels is None:
