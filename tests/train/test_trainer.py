@@ -421,3 +421,11 @@ def test_resume_mid_epoch_with_a_device_loader_is_exact(tmp_path: Path) -> None:
     a, b = _weights(full), _weights(resumed)
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert resumed.state.epoch == full.state.epoch == 1
+
+
+def test_one_shot_iterators_are_rejected_instead_of_spinning() -> None:
+    trainer = _trainer()
+    batches = iter([torch.rand(6, 3, 8, 8) * 2 - 1 for _ in range(2)])
+    with pytest.raises(ValueError, match="data yielded no batches in epoch 2"):
+        trainer.fit(batches, steps=5)
+    assert trainer.state.step == 2

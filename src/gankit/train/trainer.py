@@ -486,6 +486,12 @@ class Trainer:
                 if _length(data) != st.batch_in_epoch:
                     return  # stop inside the epoch; the checkpoint records the position
                 break
+        if st.batch_in_epoch == 0:
+            raise ValueError(
+                f"data yielded no batches in epoch {st.epoch + 1}: pass something that can be "
+                "iterated once per epoch (a DataLoader, DeviceLoader or list), not a one-shot "
+                "iterator or generator"
+            )
         st.epoch += 1
         st.batch_in_epoch = 0
         st.epoch_metrics = self._read(self._epoch, self._epoch_n)
