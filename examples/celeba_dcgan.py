@@ -169,9 +169,12 @@ def main(argv: list[str] | None = None) -> int:
         hooks.ConsoleSummary(),
         hooks.SampleGrid(out / "samples", n=64, nrow=8, every_n_epochs=1),
         hooks.MetricsLogger(out),
-        hooks.LossPlot(out / "losses.png"),
         hooks.Checkpoint(ckpt_dir, every_n_epochs=1, keep_last=3),
     ]
+    try:
+        hook_list.insert(-1, hooks.LossPlot(out / "losses.png"))
+    except ImportError as e:
+        print(f"warning: no losses.png: {e}", file=sys.stderr)
     if args.ema is not None:
         hook_list.insert(0, hooks.EMA(decay=args.ema))
     loss = gk.losses.NonSaturating(real_target=args.label_smoothing)

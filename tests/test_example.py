@@ -136,3 +136,21 @@ def test_missing_celeba_gives_a_clear_error(tmp_path: Path) -> None:
         example.main(
             [*TINY, "--data-root", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]
         )
+
+
+def test_runs_without_matplotlib_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = _example()
+
+    def missing(*args: object, **kwargs: object) -> None:
+        raise ImportError(
+            "LossPlot needs matplotlib, which is not installed: pip install 'gankit[plot]'"
+        )
+
+    monkeypatch.setattr(example.hooks, "LossPlot", missing)
+    out = tmp_path / "run"
+    assert example.main([*TINY, "--toyfaces", "32", "--epochs", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: no losses.png" in err and "gankit[plot]" in err
+    assert (out / "samples" / "final.png").exists() and not (out / "losses.png").exists()

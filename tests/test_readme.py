@@ -19,7 +19,10 @@ def _blocks(lang: str) -> list[str]:
 def test_readme_opens_with_the_two_setup_commands() -> None:
     first = _blocks("bash")[0].strip().splitlines()
     assert len(first) == 2
-    assert "pip install ." in first[0]
+    assert (
+        'pip install ".[plot]"' in first[0]
+        and "examples/celeba_dcgan.py --data toyfaces" in first[0]
+    )
     assert 'pip install ".[dev]"' in first[1] and "pytest" in first[1]
 
 
