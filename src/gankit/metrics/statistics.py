@@ -352,7 +352,7 @@ class FeatureStatistics:
         }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore from :meth:`state_dict` output (tensors are moved to :attr:`device`).
+        """Restore from :meth:`state_dict` output (tensors are moved to ``self.device``).
 
         Args:
             state_dict: Mapping with ``num_samples``, ``mean`` and ``scatter``.

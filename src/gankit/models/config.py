@@ -45,6 +45,8 @@ DownsampleName = Literal["strided", "pool"]
 followed by 2×2 average pooling)."""
 
 ResizeModeName = Literal["nearest", "bilinear"]
+"""Interpolation of ``upsample="resize"``: ``"nearest"`` or ``"bilinear"``."""
+
 WeightInitName = Literal["dcgan", "pytorch"]
 """``"dcgan"`` applies :func:`gankit.models.dcgan_init`; ``"pytorch"`` keeps PyTorch's."""
 

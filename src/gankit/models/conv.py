@@ -36,6 +36,10 @@ class ConvGenerator(nn.Module):
     Build it with :func:`build_generator`. Submodules: ``embed`` (conditional only),
     ``stem``, ``blocks`` (one ``nn.Sequential`` per hidden stage) and ``to_image``.
 
+    Args:
+        config: the architecture; kept as ``self.config``, with ``latent_dim`` and
+            ``num_classes`` also as attributes (the :class:`~gankit.Trainer` reads them).
+
     Shape:
         - z: :math:`(B, \text{latent\_dim})`; labels: :math:`(B,)` int64 if conditional.
         - output: :math:`(B, C, H, W)` with ``H = W = image_size``.
@@ -129,6 +133,9 @@ class ConvDiscriminator(nn.Module):
 
     Build it with :func:`build_discriminator`. Submodules: ``from_image``, ``blocks``,
     ``head`` and ``embed`` (conditional only: projection discriminator).
+
+    Args:
+        config: the architecture; kept as ``self.config``.
 
     Shape:
         - x: :math:`(B, C, H, W)` with ``H = W = image_size``; labels: :math:`(B,)`.

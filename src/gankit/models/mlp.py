@@ -143,6 +143,10 @@ def _finish(module: nn.Module, cfg: _MLPConfig) -> None:
 class MLPGenerator(nn.Module):
     r"""Fully connected generator; build it with :func:`build_mlp_generator`.
 
+    Args:
+        config: the architecture; kept as ``self.config``, with ``latent_dim`` and
+            ``num_classes`` also as attributes.
+
     Shape:
         - z: :math:`(B, \text{latent\_dim})`; labels: :math:`(B,)` if conditional.
         - output: :math:`(B, \text{data\_dim})`.
@@ -187,6 +191,9 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     r"""Fully connected discriminator; build it with :func:`build_mlp_discriminator`.
 
+    Args:
+        config: the architecture; kept as ``self.config``.
+
     Shape:
         - x: :math:`(B, \text{data\_dim})`; labels: :math:`(B,)` if conditional.
         - output: :math:`(B,)` raw logits.
@@ -228,6 +235,12 @@ class MLPDiscriminator(nn.Module):
 def build_mlp_generator(config: MLPGeneratorConfig) -> MLPGenerator:
     """Build the MLP generator described by ``config``.
 
+    Args:
+        config: an :class:`MLPGeneratorConfig`.
+
+    Returns:
+        A plain ``nn.Module``; ``G(z)`` maps ``(B, latent_dim)`` to ``(B, data_dim)``.
+
     Raises:
         TypeError: if ``config`` is not an :class:`MLPGeneratorConfig`.
 
@@ -247,6 +260,12 @@ def build_mlp_generator(config: MLPGeneratorConfig) -> MLPGenerator:
 
 def build_mlp_discriminator(config: MLPDiscriminatorConfig) -> MLPDiscriminator:
     """Build the MLP discriminator described by ``config``.
+
+    Args:
+        config: an :class:`MLPDiscriminatorConfig`.
+
+    Returns:
+        A plain ``nn.Module``; ``D(x)`` maps ``(B, data_dim)`` to ``(B,)`` raw logits.
 
     Raises:
         TypeError: if ``config`` is not an :class:`MLPDiscriminatorConfig`.

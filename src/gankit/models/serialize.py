@@ -29,6 +29,12 @@ _TYPES: dict[str, type[Any]] = {
 def config_to_dict(config: ModelConfig) -> dict[str, Any]:
     """Return ``config`` as plain values (lists for tuples) plus its ``"type"`` name.
 
+    Args:
+        config: any gankit model config.
+
+    Returns:
+        A dictionary that ``torch.load(weights_only=True)`` and JSON can both hold.
+
     Example:
         >>> config_to_dict(MLPGeneratorConfig(hidden_dims=(8,)))["hidden_dims"]
         [8]
@@ -45,6 +51,12 @@ def config_from_dict(data: Mapping[str, Any]) -> ModelConfig:
 
     Only the four gankit config types are accepted (looked up by name, never imported
     from the data), and every field is validated as in the constructor.
+
+    Args:
+        data: a dictionary from :func:`config_to_dict`.
+
+    Returns:
+        The validated config.
 
     Raises:
         ValueError: for an unknown ``type``, unknown fields or invalid values.
@@ -69,6 +81,15 @@ def config_from_dict(data: Mapping[str, Any]) -> ModelConfig:
 
 def build(config: ModelConfig) -> nn.Module:
     """Build the net that any of the four configs describes.
+
+    Args:
+        config: a conv or MLP generator or discriminator config.
+
+    Returns:
+        The module its ``build_*`` function returns.
+
+    Raises:
+        TypeError: for anything else.
 
     Example:
         >>> type(build(MLPDiscriminatorConfig())).__name__

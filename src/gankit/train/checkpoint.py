@@ -25,6 +25,12 @@ CHECKPOINT_PATTERN = re.compile(r"^step-(\d{8,})\.pt$")
 def latest_checkpoint(directory: str | os.PathLike[str]) -> Path | None:
     """Return the checkpoint with the highest step in ``directory`` (``step-*.pt``), if any.
 
+    Args:
+        directory: a folder written by :class:`~gankit.train.hooks.Checkpoint`.
+
+    Returns:
+        The newest ``step-XXXXXXXX.pt``, or ``None`` if there is none (or no folder).
+
     Example:
         >>> import tempfile
         >>> latest_checkpoint(tempfile.mkdtemp()) is None
@@ -141,6 +147,9 @@ def rng_state() -> dict[str, Any]:
 
     Only tensors and plain values, so it survives ``torch.load(weights_only=True)``.
 
+    Returns:
+        ``{"torch": ..., "cuda": [...], "numpy": {...}, "python": {...}}``.
+
     Example:
         >>> sorted(rng_state())
         ['cuda', 'numpy', 'python', 'torch']
@@ -166,6 +175,9 @@ def rng_state() -> dict[str, Any]:
 
 def set_rng_state(state: Mapping[str, Any]) -> None:
     """Restore a snapshot taken by :func:`rng_state`.
+
+    Args:
+        state: the snapshot (CUDA states are skipped when CUDA is unavailable).
 
     Example:
         >>> snap = rng_state()
@@ -194,6 +206,9 @@ def set_rng_state(state: Mapping[str, Any]) -> None:
 def seed_everything(seed: int) -> None:
     """Seed torch (CPU and CUDA), NumPy and Python's ``random``.
 
+    Args:
+        seed: a non-negative integer (NumPy receives it modulo 2**32).
+
     Example:
         >>> seed_everything(0); a = torch.rand(1)
         >>> seed_everything(0); bool(torch.rand(1) == a)
@@ -214,7 +229,8 @@ def load_generator(
 
     Args:
         path: a checkpoint file, or a directory (its newest ``step-*.pt``).
-        ema: load the EMA weights (the checkpoint must hold an :class:`EMA` hook's state).
+        ema: load the EMA weights (the checkpoint must hold the state of an
+            :class:`~gankit.train.hooks.EMA` hook).
         device: where to put the generator.
 
     Returns:

@@ -15,6 +15,11 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 class DistInfo:
     """This process's place in a (possibly single-process) run.
 
+    Args:
+        rank: global rank of this process, in ``[0, world_size)``.
+        world_size: number of processes training together.
+        local_rank: rank on this machine (selects the GPU).
+
     Example:
         >>> DistInfo().is_main, DistInfo().enabled
         (True, False)

@@ -128,6 +128,13 @@ def every(count: int, n: int | None) -> bool:
     The "every N" filter of built-in hooks (ignite's ``Events.X(every=n)``): ``n=None``
     or ``count=0`` never fires.
 
+    Args:
+        count: the counter, e.g. ``state.step`` or ``state.epoch``.
+        n: the period, or ``None`` for never.
+
+    Returns:
+        Whether an event filtered by "every ``n``" fires now.
+
     Example:
         >>> [s for s in range(1, 11) if every(s, 4)]
         [4, 8]

@@ -49,6 +49,15 @@ def resolve_device(name: str) -> torch.device:
     ``"auto"`` is CUDA if available (under ``torchrun``, the process's ``LOCAL_RANK`` GPU),
     else the CPU.
 
+    Args:
+        name: ``"auto"`` or a torch device string such as ``"cpu"`` or ``"cuda:1"``.
+
+    Returns:
+        The :class:`torch.device`.
+
+    Raises:
+        ValueError: if ``name`` is not a device torch understands.
+
     Example:
         >>> resolve_device("cpu")
         device(type='cpu')
@@ -67,6 +76,16 @@ def resolve_device(name: str) -> torch.device:
 
 def split_batch(batch: Any) -> tuple[Tensor, Tensor | None]:
     """Split a batch into ``(images, labels)``; labels are ``None`` for image-only batches.
+
+    Args:
+        batch: an image tensor, or a tuple or list whose first item is the images and
+            whose optional second item is a label tensor.
+
+    Returns:
+        ``(images, labels)``.
+
+    Raises:
+        TypeError: for any other kind of batch.
 
     Example:
         >>> split_batch(torch.zeros(2, 3))[1] is None
@@ -295,6 +314,9 @@ class Trainer:
         counters and position inside the epoch, every RNG and every hook's state; hooks
         may add entries or veto the save in ``on_save_checkpoint``.
 
+        Args:
+            path: the file to write (its directory is created if needed).
+
         Returns:
             The path written.
         """
@@ -307,11 +329,12 @@ class Trainer:
     def load(self, path: str | Path) -> None:
         """Restore a run saved by :meth:`save` so that ``fit`` continues it exactly.
 
+        Args:
+            path: a checkpoint file, or a directory whose newest ``step-*.pt`` is loaded.
+
         Raises:
             gankit.train.CheckpointError: naming the file and the problem when it is
                 missing, corrupted, untrusted or saved for different nets or optimizers.
-
-        ``path`` may be a directory: its newest ``step-*.pt`` is loaded.
         """
         if Path(path).is_dir():
             path = latest_checkpoint(path) or path
@@ -623,6 +646,7 @@ class Trainer:
         self._interval, self._interval_n = self._zeros(), [0, 0]
         self.state.metrics.update(metrics)
         self._fire("on_log", metrics)
+        self.state.metrics.update(metrics)  # with what hooks added, e.g. fid
 
     def _done(self) -> bool:
         st = self.state
