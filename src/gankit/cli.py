@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
@@ -29,6 +29,7 @@ from gankit.metrics import (
 )
 from gankit.metrics.extraction import FeatureExtractor
 from gankit.train.checkpoint import CheckpointError, load_generator
+from gankit.train.sampling import sample_stream
 
 
 class CommandError(Exception):
@@ -71,17 +72,21 @@ def _device(name: str | None) -> torch.device:
 # ---------------------------------------------------------------- sample
 
 
+def _stream(net: torch.nn.Module, device: torch.device, seed: int) -> Callable[[int], torch.Tensor]:
+    """Fixed-seed samples from a generator rebuilt by :func:`load_generator`."""
+    return sample_stream(
+        net,
+        latent_dim=int(getattr(net, "latent_dim")),  # noqa: B009
+        num_classes=int(getattr(net, "num_classes", 0)),
+        device=device,
+        seed=seed,
+    )
+
+
 def _sample(args: argparse.Namespace) -> None:
     device = _device(args.device)
     net = load_generator(args.checkpoint, ema=args.ema, device=device)
-    gen = torch.Generator().manual_seed(args.seed)
-    z = torch.randn(args.num, int(getattr(net, "latent_dim")), generator=gen).to(device)  # noqa: B009
-    extra = []
-    num_classes = int(getattr(net, "num_classes", 0))
-    if num_classes:
-        extra.append((torch.arange(args.num) % num_classes).to(device))
-    with torch.no_grad():
-        images = net(z, *extra).float().cpu()
+    images = _stream(net, device, args.seed)(args.num).cpu()
     if images.ndim != 4:
         raise CommandError(
             f"{args.checkpoint}: the generator makes {tuple(images.shape[1:])} samples, not images"
@@ -136,22 +141,13 @@ def _side_statistics(
         return stats, f"statistics {path}"
     if path.suffix == ".pt" or (path.is_dir() and any(path.glob("step-*.pt"))):
         net = load_generator(path, ema=args.ema, device=device)
-        gen = torch.Generator().manual_seed(args.seed)
-        latent = int(getattr(net, "latent_dim"))  # noqa: B009
-        classes = int(getattr(net, "num_classes", 0))
-        count = 0
-
-        def generator_fn(b: int) -> torch.Tensor:
-            nonlocal count
-            extra = [(torch.arange(count, count + b) % classes).to(device)] if classes else []
-            count += b
-            out: torch.Tensor = net(torch.randn(b, latent, generator=gen).to(device), *extra)
-            return out.float()
-
-        with torch.no_grad():
-            stats = generate_statistics(
-                generator_fn, args.num_samples, extractor, batch_size=args.batch_size, device=device
-            )
+        stats = generate_statistics(
+            _stream(net, device, args.seed),
+            args.num_samples,
+            extractor,
+            batch_size=args.batch_size,
+            device=device,
+        )
         return stats, f"generator {path}{' (EMA)' if args.ema else ''}"
     if path.suffix == ".npy":
         images: torch.Tensor | DataLoader[torch.Tensor] = CachedImages(path, raw=True).tensor()

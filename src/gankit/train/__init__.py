@@ -23,6 +23,7 @@ from gankit.train.config import Precision, TrainerConfig
 from gankit.train.distributed import DistInfo
 from gankit.train.hook import Hook, NetName, every
 from gankit.train.hooks import NonFiniteLossError
+from gankit.train.sampling import sample_stream
 from gankit.train.state import TrainState
 from gankit.train.trainer import SchedulerFactory, Trainer, resolve_device, split_batch
 
@@ -45,6 +46,7 @@ __all__ = [
     "load_generator",
     "resolve_device",
     "rng_state",
+    "sample_stream",
     "seed_everything",
     "set_rng_state",
     "split_batch",

@@ -16,6 +16,7 @@ from gankit.metrics import (
     statistics_from_features,
 )
 from gankit.train.hook import Hook, every
+from gankit.train.sampling import sample_stream
 
 if TYPE_CHECKING:
     from gankit.train.state import TrainState
@@ -85,21 +86,13 @@ class FIDEvaluation(Hook):
     def evaluate(self, trainer: Trainer) -> dict[str, float]:
         """Compute the metrics now and return them."""
         net = trainer.sampling_generator(ema=self.ema)
-        gen = torch.Generator().manual_seed(self.seed)
-        count = 0
-
-        def generator_fn(b: int) -> Tensor:
-            nonlocal count
-            z = torch.randn(b, trainer.latent_dim, generator=gen).to(trainer.device)
-            args = []
-            if trainer.num_classes:
-                args.append(
-                    (torch.arange(count, count + b) % trainer.num_classes).to(trainer.device)
-                )
-            count += b
-            out: Tensor = net(z, *args)
-            return out.float()
-
+        generator_fn = sample_stream(
+            net,
+            latent_dim=trainer.latent_dim,
+            num_classes=trainer.num_classes,
+            device=trainer.device,
+            seed=self.seed,
+        )
         was_training = net.training
         net.eval()
         try:
