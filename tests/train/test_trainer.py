@@ -429,3 +429,29 @@ def test_one_shot_iterators_are_rejected_instead_of_spinning() -> None:
     with pytest.raises(ValueError, match="data yielded no batches in epoch 2"):
         trainer.fit(batches, steps=5)
     assert trainer.state.step == 2
+
+
+@pytest.mark.parametrize("loader", ["dataloader", "device"])
+def test_fit_called_again_mid_epoch_continues_exactly(loader: str) -> None:
+    images = gk.data.ToyFaces(30, image_size=8, seed=1).tensor()
+
+    def data() -> Any:
+        if loader == "device":
+            return gk.data.DeviceLoader(images, 6, seed=3)
+        return image_loader()
+
+    full = _trainer()
+    full.fit(data(), steps=8)
+    split = _trainer()
+    d = data()
+    split.fit(d, steps=3)
+    split.fit(d, steps=8)
+    a, b = _weights(full), _weights(split)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_checkpoint_records_a_stateful_loaders_position(tmp_path: Path) -> None:
+    images = gk.data.ToyFaces(30, image_size=8, seed=1).tensor()
+    trainer = _trainer()
+    trainer.fit(gk.data.DeviceLoader(images, 6, seed=3), steps=3)
+    assert trainer.checkpoint_dict()["data"] == {"epoch": 0, "position": 3}

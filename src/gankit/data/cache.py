@@ -221,8 +221,13 @@ def prepare_cache(
         total=len(files), initial=done, unit="img", desc=out.name, disable=not progress
     ) as bar:
         if n_workers <= 1:
-            for k in todo:
-                bar.update(_build_chunk(args[0], chunks[k], *args[1:], dests[k]))
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)  # as in the pool's workers: decoding is per image
+            try:
+                for k in todo:
+                    bar.update(_build_chunk(args[0], chunks[k], *args[1:], dests[k]))
+            finally:
+                torch.set_num_threads(threads)
         else:
             context = multiprocessing.get_context("spawn")  # safe with torch threads
             pool = ProcessPoolExecutor(n_workers, context, initializer=_init_worker)

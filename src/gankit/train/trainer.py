@@ -244,6 +244,9 @@ class Trainer:
         self._epoch_n = [0, 0]
         self._epoch_rng: dict[str, Any] | None = None
         self._resume_rng: dict[str, Any] | None = None
+        self._resume_data: dict[str, Any] | None = None
+        self._data: Iterable[Any] | None = None
+        self._data_source: Iterable[Any] | None = None
         self._fresh = True
 
     # ------------------------------------------------------------------ public API
@@ -289,7 +292,11 @@ class Trainer:
         if self._fresh and self.config.seed is not None:
             seed_everything(self.config.seed + self.dist.rank)
         self._fresh = False
-        data = shard_data(data, self.dist, self.config.seed or 0)
+        if data is self._data_source and self._data is not None:
+            data = self._data  # the sharded loader of the last call keeps its position
+        else:
+            self._data_source = data
+            self._data = data = shard_data(data, self.dist, self.config.seed or 0)
         with self._sigint_stops_after_step():
             self._fire("on_fit_start")
             try:
@@ -372,6 +379,7 @@ class Trainer:
                     f"{path}: no saved state for hook {key}; it starts fresh", stacklevel=2
                 )
         self._resume_rng = ckpt["rng"]
+        self._resume_data = ckpt.get("data")
         self._epoch_rng = ckpt.get("epoch_rng")
         set_rng_state(ckpt["rng"])
         self._fresh = False
@@ -396,6 +404,8 @@ class Trainer:
             "latent_dim": self.latent_dim,
             "num_classes": self.num_classes,
         }
+        if self._data is not None and _stateful(self._data):
+            ckpt["data"] = self._data.state_dict()  # type: ignore[attr-defined]
         if self.g_scheduler is not None:
             ckpt["g_scheduler"] = self.g_scheduler.state_dict()
         if self.d_scheduler is not None:
@@ -469,24 +479,7 @@ class Trainer:
 
     def _run_epoch(self, data: Iterable[Any]) -> None:
         st, cfg = self.state, self.config
-        skip = st.batch_in_epoch
-        if skip == 0:
-            self._epoch_rng = rng_state()
-            self._epoch, self._epoch_n = self._zeros(), [0, 0]
-        elif self._epoch_rng is not None:
-            set_rng_state(self._epoch_rng)  # replay the epoch's shuffle, then skip ahead
-        set_epoch = getattr(data, "set_epoch", None) or getattr(
-            getattr(data, "sampler", None), "set_epoch", None
-        )
-        if callable(set_epoch):
-            set_epoch(st.epoch)
-        batches: Iterator[Any] = iter(data)
-        for _ in range(skip):
-            if next(batches, None) is None:
-                break
-        if skip and self._resume_rng is not None:
-            set_rng_state(self._resume_rng)
-        self._resume_rng = None
+        batches = self._epoch_batches(data)
         self._fire("on_epoch_start")
         for batch in batches:
             d_in_step = st.d_updates - st.step * cfg.n_critic
@@ -519,6 +512,43 @@ class Trainer:
         st.batch_in_epoch = 0
         st.epoch_metrics = self._read(self._epoch, self._epoch_n)
         self._fire("on_epoch_end")
+
+    def _epoch_batches(self, data: Iterable[Any]) -> Iterator[Any]:
+        """Start (or continue) the current epoch so the run matches an uninterrupted one.
+
+        A loader with ``state_dict``/``load_state_dict`` (such as
+        :class:`~gankit.data.DeviceLoader`) knows its own position: it continues where it
+        stands, or where the checkpoint says. Any other iterable is re-iterated from the
+        epoch's start with the RNGs of that moment (so a shuffling DataLoader draws the same
+        order), advanced past the consumed batches, and the RNGs are then put back.
+        """
+        st = self.state
+        loaded, self._resume_rng = self._resume_rng, None
+        saved_position, self._resume_data = self._resume_data, None
+        set_epoch = getattr(data, "set_epoch", None) or getattr(
+            getattr(data, "sampler", None), "set_epoch", None
+        )
+        if st.batch_in_epoch == 0:
+            self._epoch_rng = rng_state()
+            self._epoch, self._epoch_n = self._zeros(), [0, 0]
+            if callable(set_epoch):
+                set_epoch(st.epoch)
+            return iter(data)
+        if _stateful(data) and (loaded is None or saved_position is not None):
+            if saved_position is not None:
+                data.load_state_dict(saved_position)  # type: ignore[attr-defined]
+            return iter(data)
+        current = loaded if loaded is not None else rng_state()
+        if self._epoch_rng is not None:
+            set_rng_state(self._epoch_rng)
+        if callable(set_epoch):
+            set_epoch(st.epoch)
+        batches = iter(data)
+        for _ in range(st.batch_in_epoch):
+            if next(batches, None) is None:
+                break
+        set_rng_state(current)
+        return batches
 
     def _discriminator_update(
         self, real: Tensor, labels: Tensor | None, *, keep_graph: bool
@@ -708,6 +738,12 @@ def _compiled(net: nn.Module) -> nn.Module:
 def _sync_bn(net: nn.Module) -> nn.Module:
     converted: nn.Module = nn.SyncBatchNorm.convert_sync_batchnorm(net)  # type: ignore[no-untyped-call]
     return converted
+
+
+def _stateful(data: object) -> bool:
+    return callable(getattr(data, "state_dict", None)) and callable(
+        getattr(data, "load_state_dict", None)
+    )
 
 
 def _length(data: Iterable[Any]) -> int | None:
