@@ -455,3 +455,11 @@ def test_checkpoint_records_a_stateful_loaders_position(tmp_path: Path) -> None:
     trainer = _trainer()
     trainer.fit(gk.data.DeviceLoader(images, 6, seed=3), steps=3)
     assert trainer.checkpoint_dict()["data"] == {"epoch": 0, "position": 3}
+
+
+def test_compiled_nets_train_like_eager() -> None:
+    compiled, eager = _trainer(compile=True), _trainer()
+    compiled.fit(image_loader(), steps=4)
+    eager.fit(image_loader(), steps=4)
+    for k, v in eager.state.metrics.items():
+        assert compiled.state.metrics[k] == pytest.approx(v, rel=1e-3, abs=1e-5), k
