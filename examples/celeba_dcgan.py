@@ -132,9 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out)
     ckpt_dir = out / "checkpoints"
-    if args.resume is None and gk.train.latest_checkpoint(ckpt_dir) is not None:
+    started = gk.train.latest_checkpoint(ckpt_dir) or (out / "metrics.jsonl").exists()
+    if args.resume is None and started:
         print(
-            f"error: {out} already holds a run; pass --resume to continue it or choose another --out",
+            f"error: {out} already holds a run; pass --resume to continue it or choose another "
+            "--out (a run stopped before its first checkpoint can only be deleted)",
             file=sys.stderr,
         )
         return 2
@@ -199,6 +201,6 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except (FileNotFoundError, ValueError, gk.train.CheckpointError) as error:
+    except (OSError, ValueError, gk.train.CheckpointError) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

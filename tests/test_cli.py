@@ -69,6 +69,16 @@ def test_sample_errors_are_one_line(
     assert cli.main(["sample", str(tmp_path / "missing.pt")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("gankit: error:") and "missing.pt" in err and "Traceback" not in err
+    if not torch.cuda.is_available():
+        assert (
+            cli.main(
+                ["sample", str(checkpoint), "--device", "cuda", "--out", str(tmp_path / "z.png")]
+            )
+            == 2
+        )
+        assert "this machine has 0 CUDA device(s)" in capsys.readouterr().err
+    assert cli.main(["sample", str(tmp_path / "x.png")]) == 2  # not a checkpoint at all
+    assert "not a PyTorch checkpoint file" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         cli.main(["sample", str(checkpoint), "-n", "0"])
     assert e.value.code == 2

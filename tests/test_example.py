@@ -154,3 +154,15 @@ def test_runs_without_matplotlib_and_says_why(
     err = capsys.readouterr().err
     assert "warning: no losses.png" in err and "gankit[plot]" in err
     assert (out / "samples" / "final.png").exists() and not (out / "losses.png").exists()
+
+
+def test_a_run_stopped_before_its_first_checkpoint_is_not_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = _example()
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "metrics.jsonl").write_text('{"step": 1}\n')
+    assert example.main([*TINY, "--toyfaces", "32", "--epochs", "1", "--out", str(out)]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+    assert (out / "metrics.jsonl").read_text() == '{"step": 1}\n'

@@ -62,11 +62,16 @@ def _device(name: str | None) -> torch.device:
     if name is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return torch.device(name)
+        device = torch.device(name)
     except RuntimeError:
         raise CommandError(
             f"--device must be a torch device such as cpu or cuda:0, got {name!r}"
         ) from None
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0 or (device.index or 0) >= count:
+            raise CommandError(f"--device {name}: this machine has {count} CUDA device(s)")
+    return device
 
 
 # ---------------------------------------------------------------- sample

@@ -12,11 +12,20 @@ import gankit as gk
 from tests.train.nets import tiny_conv_pair
 
 
-def main(out_dir: str) -> None:
+class StopOnRankZero(gk.train.Hook):
+    """A rank-0-only hook (the default) asking the loop to stop after step 3."""
+
+    def on_step_end(self, trainer: gk.Trainer, state: gk.train.TrainState) -> None:
+        if state.step == 3:
+            state.should_stop = True
+
+
+def main(out_dir: str, mode: str = "plain") -> None:
     G, D = tiny_conv_pair(seed=int(os.environ["RANK"]))  # different init: DDP must sync it
     data = torch.rand(48, 3, 8, 8) * 2 - 1
     loader = DataLoader(data, batch_size=6, shuffle=True, drop_last=True)  # type: ignore[arg-type]
-    trainer = gk.Trainer(G, D, config=gk.TrainerConfig(device="cpu", log_every=2))
+    hooks = [StopOnRankZero()] if mode == "stop" else []
+    trainer = gk.Trainer(G, D, config=gk.TrainerConfig(device="cpu", log_every=2), hooks=hooks)
     trainer.fit(loader, steps=5)
     torch.save(
         {
@@ -36,4 +45,4 @@ def main(out_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

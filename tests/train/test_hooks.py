@@ -154,3 +154,10 @@ def test_tensorboard_hook_or_clear_message(tmp_path: Path) -> None:
         return
     _fit([TensorBoard(tmp_path, samples=4)], steps=4)
     assert any(p.name.startswith("events.out.tfevents") for p in tmp_path.iterdir())
+
+
+def test_hook_arguments_are_validated() -> None:
+    with pytest.raises(
+        ValueError, match=r"ConsoleSummary\.every_n_epochs must be an int >= 1, got 0"
+    ):
+        ConsoleSummary(every_n_epochs=0)

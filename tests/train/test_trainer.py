@@ -133,7 +133,9 @@ def test_corrupt_truncated_untrusted_and_mismatched_checkpoints(tmp_path: Path) 
 
     truncated = tmp_path / "truncated.pt"
     truncated.write_bytes(good.read_bytes()[:1000])
-    with pytest.raises(gk.train.CheckpointError, match=r"truncated\.pt: unreadable checkpoint"):
+    with pytest.raises(
+        gk.train.CheckpointError, match=r"truncated\.pt: not a PyTorch checkpoint file"
+    ):
         _trainer().load(truncated)
 
     garbage = tmp_path / "garbage.pt"
@@ -463,3 +465,62 @@ def test_compiled_nets_train_like_eager() -> None:
     eager.fit(image_loader(), steps=4)
     for k, v in eager.state.metrics.items():
         assert compiled.state.metrics[k] == pytest.approx(v, rel=1e-3, abs=1e-5), k
+
+
+class _EpochMeans(Hook):
+    def __init__(self) -> None:
+        self.means: list[tuple[int, dict[str, float]]] = []
+
+    def on_epoch_end(self, trainer: gk.Trainer, state: TrainState) -> None:
+        self.means.append((state.epoch, dict(state.epoch_metrics)))
+
+
+@pytest.mark.parametrize("loader", ["dataloader", "device"])
+def test_resume_from_a_save_on_an_epochs_last_step(tmp_path: Path, loader: str) -> None:
+    images = gk.data.ToyFaces(24, image_size=8, seed=1).tensor()
+
+    def data() -> Any:
+        return gk.data.DeviceLoader(images, 6, seed=3) if loader == "device" else image_loader()
+
+    full_means = _EpochMeans()
+    full = _trainer([full_means])
+    full.fit(data(), epochs=3)
+
+    first = _trainer([Checkpoint(tmp_path, every_n_steps=4, every_n_epochs=None)])
+    first.fit(data(), steps=4)  # saved in on_step_end, before the epoch closed
+    assert gk.train.load_checkpoint(tmp_path / "step-00000004.pt")["state"]["batch_in_epoch"] == 4
+
+    means = _EpochMeans()
+    resumed = _trainer([means], seed=9)
+    resumed.fit(data(), epochs=3, resume=tmp_path / "step-00000004.pt")
+    assert resumed.state.step == full.state.step == 12
+    a, b = _weights(full), _weights(resumed)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert means.means == full_means.means  # epoch 1 closes with its saved running sums
+
+
+def test_resume_moves_an_abandoned_branchs_checkpoints_aside(tmp_path: Path) -> None:
+    _trainer([Checkpoint(tmp_path, every_n_steps=2, every_n_epochs=None, keep_last=None)]).fit(
+        image_loader(), steps=6
+    )
+    resumed = _trainer([Checkpoint(tmp_path, every_n_steps=2, every_n_epochs=None, keep_last=None)])
+    resumed.fit(image_loader(), steps=3, resume=tmp_path / "step-00000002.pt")
+    names = sorted(p.name for p in tmp_path.glob("step-*.pt"))
+    assert names == ["step-00000002.pt", "step-00000003.pt"]
+    aside = sorted(p.name for p in (tmp_path / "abandoned-after-step-00000002").iterdir())
+    assert aside == ["step-00000004.pt", "step-00000006.pt"]
+    assert gk.train.latest_checkpoint(tmp_path) == tmp_path / "step-00000003.pt"
+
+
+def test_load_after_a_nan_restores_clean_running_means(tmp_path: Path) -> None:
+    G, D = tiny_conv_pair()
+    ckpt = Checkpoint(tmp_path, every_n_steps=1, every_n_epochs=None, keep_last=None)
+    trainer = gk.Trainer(
+        G, D, loss=_NaNAfter(bad_from=3), config=gk.TrainerConfig(device="cpu"), hooks=[ckpt]
+    )
+    with pytest.raises(gk.train.NonFiniteLossError):
+        trainer.fit(image_loader(), steps=8)
+    trainer.loss = gk.losses.NonSaturating()
+    trainer.load(tmp_path)
+    trainer.fit(image_loader(), epochs=1)
+    assert all(torch.isfinite(torch.tensor(v)) for v in trainer.state.epoch_metrics.values())

@@ -120,12 +120,15 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         p = newest
     if not p.is_file():
         raise CheckpointError(f"{p}: no such checkpoint file")
+    if not zipfile.is_zipfile(p):
+        raise CheckpointError(f"{p}: not a PyTorch checkpoint file (not a zip archive; truncated?)")
     try:
         ckpt = torch.load(p, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise CheckpointError(
             f"{p}: refused to load: it holds objects other than tensors and plain values "
-            f"(checkpoints are loaded with weights_only=True so they cannot run code): {e}"
+            f"(checkpoints are loaded with weights_only=True so they cannot run code): {first}"
         ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
         raise CheckpointError(

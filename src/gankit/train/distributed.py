@@ -113,6 +113,19 @@ def shard_data(data: Any, info: DistInfo, seed: int) -> Any:
     return data
 
 
+def all_reduce_max(t: torch.Tensor, info: DistInfo) -> torch.Tensor:
+    """Element-wise maximum of ``t`` over ranks (a no-op in a single process).
+
+    Example:
+        >>> all_reduce_max(torch.tensor([0.0, 1.0]), DistInfo()).tolist()
+        [0.0, 1.0]
+    """
+    if info.enabled:
+        t = t.clone()
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return t
+
+
 def all_reduce_mean(t: torch.Tensor, info: DistInfo) -> torch.Tensor:
     """Average ``t`` over ranks (a no-op in a single process).
 

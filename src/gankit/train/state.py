@@ -20,7 +20,8 @@ class TrainState:
         epoch_metrics: means over the last completed epoch (set before ``on_epoch_end``).
         max_steps: the step target of the current ``fit`` call, if given.
         max_epochs: the epoch target of the current ``fit`` call, if given.
-        should_stop: set by a hook (or Ctrl-C) to end ``fit`` after the current step.
+        should_stop: set by a hook (or Ctrl-C) to end ``fit`` after the current step
+            (under DDP, at the next log step, where all ranks agree on it).
         should_save: set by a hook (or Ctrl-C) to ask for a checkpoint at step end.
 
     Example:

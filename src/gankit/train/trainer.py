@@ -33,7 +33,13 @@ from gankit.train.checkpoint import (
     set_rng_state,
 )
 from gankit.train.config import TrainerConfig
-from gankit.train.distributed import DistInfo, all_reduce_mean, init_from_env, shard_data
+from gankit.train.distributed import (
+    DistInfo,
+    all_reduce_max,
+    all_reduce_mean,
+    init_from_env,
+    shard_data,
+)
 from gankit.train.hook import Hook, NetName
 from gankit.train.state import TrainState
 
@@ -378,6 +384,15 @@ class Trainer:
                 warnings.warn(
                     f"{path}: no saved state for hook {key}; it starts fresh", stacklevel=2
                 )
+        sums = ckpt.get("running_sums")
+        if sums is None:  # zero rather than carry another run's sums over
+            self._interval, self._epoch = self._zeros(), self._zeros()
+            self._interval_n, self._epoch_n = [0, 0], [0, 0]
+        else:
+            self._interval = sums["interval"].to(self.device)
+            self._epoch = sums["epoch"].to(self.device)
+            self._interval_n = [int(v) for v in sums["interval_n"]]
+            self._epoch_n = [int(v) for v in sums["epoch_n"]]
         self._resume_rng = ckpt["rng"]
         self._resume_data = ckpt.get("data")
         self._epoch_rng = ckpt.get("epoch_rng")
@@ -399,6 +414,12 @@ class Trainer:
             "state": self.state.state_dict(),
             "rng": rng_state(),
             "epoch_rng": self._epoch_rng,
+            "running_sums": {
+                "interval": self._interval.cpu(),
+                "interval_n": list(self._interval_n),
+                "epoch": self._epoch.cpu(),
+                "epoch_n": list(self._epoch_n),
+            },
             "hooks": {key: hook.state_dict() for key, hook in self._hook_keys()},
             "trainer_config": _plain(dataclasses.asdict(self.config)),
             "latent_dim": self.latent_dim,
@@ -498,7 +519,7 @@ class Trainer:
             if st.step % cfg.log_every == 0:
                 self._log()
             self._fire("on_step_end")
-            if (st.max_steps is not None and st.step >= st.max_steps) or st.should_stop:
+            if (st.max_steps is not None and st.step >= st.max_steps) or self._stop_requested():
                 if _length(data) != st.batch_in_epoch:
                     return  # stop inside the epoch; the checkpoint records the position
                 break
@@ -528,6 +549,9 @@ class Trainer:
         set_epoch = getattr(data, "set_epoch", None) or getattr(
             getattr(data, "sampler", None), "set_epoch", None
         )
+        length = _length(data)
+        if length is not None and st.batch_in_epoch >= length:
+            return iter(())  # saved on the epoch's last step: only the epoch end is left
         if st.batch_in_epoch == 0:
             self._epoch_rng = rng_state()
             self._epoch, self._epoch_n = self._zeros(), [0, 0]
@@ -678,6 +702,18 @@ class Trainer:
         self._fire("on_log", metrics)
         self.state.metrics.update(metrics)  # with what hooks added, e.g. fid
 
+    def _stop_requested(self) -> bool:
+        """``state.should_stop``; under DDP the ranks agree on it at log steps only."""
+        st = self.state
+        if not self.dist.enabled:
+            return st.should_stop
+        if st.step % self.config.log_every:
+            return False
+        local = torch.tensor([float(st.should_stop), float(st.should_save)], device=self.device)
+        stop, save = (bool(v > 0) for v in all_reduce_max(local, self.dist).tolist())
+        st.should_stop, st.should_save = stop, save
+        return stop
+
     def _done(self) -> bool:
         st = self.state
         if st.max_steps is not None:
@@ -707,8 +743,11 @@ class Trainer:
             yield
             return
         previous = signal.getsignal(signal.SIGINT)
+        owner = os.getpid()
 
         def handler(signum: int, frame: FrameType | None) -> None:
+            if os.getpid() != owner:
+                return  # a forked DataLoader worker: the main process handles Ctrl-C
             if self.state.should_stop:
                 signal.signal(signal.SIGINT, previous)
                 raise KeyboardInterrupt

@@ -85,6 +85,31 @@ class Checkpoint(Hook):
         for _, p in found[: -self.keep_last]:
             p.unlink(missing_ok=True)
 
+    def on_fit_start(self, trainer: Trainer, state: TrainState) -> None:
+        """Move checkpoints of an abandoned branch (steps after the resumed one) aside.
+
+        They would otherwise take ``keep_last`` slots and be picked by ``resume=DIRECTORY``.
+        Nothing is deleted: they go to ``DIRECTORY/abandoned-after-step-XXXXXXXX/``.
+        """
+        if not self.directory.is_dir():
+            return
+        newer = [
+            p
+            for p in self.directory.iterdir()
+            if (m := _PATTERN.match(p.name)) and int(m.group(1)) > state.step
+        ]
+        if not newer:
+            return
+        aside = self.directory / f"abandoned-after-step-{state.step:08d}"
+        aside.mkdir(exist_ok=True)
+        for p in newer:
+            os.replace(p, aside / p.name)
+        print(
+            f"Checkpoint: moved {len(newer)} checkpoint(s) newer than step {state.step} to {aside}",
+            file=sys.stderr,
+            flush=True,
+        )
+
     def on_step_end(self, trainer: Trainer, state: TrainState) -> None:
         """Save every ``every_n_steps`` steps, or when asked through ``state.should_save``."""
         if every(state.step, self.every_n_steps) or state.should_save:
@@ -128,6 +153,7 @@ class Checkpoint(Hook):
         """Save the final state unless this step was just saved."""
         if self._last_step != state.step:
             self.save(trainer, state)
+        state.should_save = False  # whatever asked for a save has it now
 
     def on_exception(self, trainer: Trainer, state: TrainState, error: BaseException) -> None:
         """Say which checkpoint is the last good one."""

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
+from gankit._validation import check_int
 from gankit.train.hook import Hook
 
 if TYPE_CHECKING:
@@ -39,7 +40,9 @@ class ConsoleSummary(Hook):
     """
 
     def __init__(self, every_n_epochs: int = 1) -> None:
-        self.every_n_epochs = every_n_epochs
+        self.every_n_epochs = check_int(
+            "ConsoleSummary", "every_n_epochs", every_n_epochs, minimum=1
+        )
 
     def on_epoch_end(self, trainer: Trainer, state: TrainState) -> None:
         """Print the line (through tqdm, so a progress bar stays intact)."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from torchvision.utils import make_grid
 
+from gankit._validation import check_int
 from gankit.train.hook import Hook
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class TensorBoard(Hook):
             ) from None
         self.log_dir = Path(log_dir)
         self.writer: Any = SummaryWriter(str(self.log_dir))
-        self.samples = samples
+        self.samples = check_int("TensorBoard", "samples", samples, minimum=0)
         self.seed = seed
 
     def on_log(self, trainer: Trainer, state: TrainState, metrics: dict[str, float]) -> None:
