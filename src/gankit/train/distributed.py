@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +88,12 @@ def shard_data(data: Any, info: DistInfo, seed: int) -> Any:
         return data
     if isinstance(data, DataLoader) and not isinstance(data.sampler, DistributedSampler):
         if data.batch_size is None:
+            warnings.warn(
+                "a DataLoader with a custom batch_sampler is not sharded across ranks: every "
+                "rank sees the same batches; shard it yourself",
+                RuntimeWarning,
+                stacklevel=3,
+            )
             return data
         sampler: DistributedSampler[Any] = DistributedSampler(
             data.dataset,
@@ -106,6 +113,9 @@ def shard_data(data: Any, info: DistInfo, seed: int) -> Any:
             drop_last=data.drop_last,
             worker_init_fn=data.worker_init_fn,
             persistent_workers=data.persistent_workers,
+            timeout=data.timeout,
+            multiprocessing_context=data.multiprocessing_context,
+            prefetch_factor=data.prefetch_factor,
         )
     shard = getattr(data, "shard", None)
     if callable(shard):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import os
 import secrets
@@ -363,12 +364,17 @@ class Trainer:
             parts.append(("g_scheduler", self.g_scheduler))
         if self.d_scheduler is not None:
             parts.append(("d_scheduler", self.d_scheduler))
-        for key, obj in parts:
+        for key in [k for k, _ in parts] + ["state", "rng"]:
             if key not in ckpt:
                 raise CheckpointError(f"{path}: checkpoint has no {key!r} entry")
+        # All or nothing: a part that does not fit leaves the trainer as it was.
+        backup = [(obj, copy.deepcopy(obj.state_dict())) for _, obj in parts]
+        for key, obj in parts:
             try:
                 obj.load_state_dict(ckpt[key])
             except (RuntimeError, ValueError, KeyError, TypeError) as e:
+                for restored, state in backup:
+                    restored.load_state_dict(state)
                 detail = str(e).strip().splitlines()
                 short = " ".join(detail[:4]) + (" ..." if len(detail) > 4 else "")
                 raise CheckpointError(
