@@ -22,3 +22,15 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+def pytest_collection_modifyitems(config: object, items: list[object]) -> None:
+    """Skip ``@pytest.mark.gpu`` tests (selected with ``-m gpu``) where CUDA is missing."""
+    import pytest
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs CUDA")
+    for item in items:
+        if "gpu" in item.keywords:  # type: ignore[attr-defined]
+            item.add_marker(skip)  # type: ignore[attr-defined]
