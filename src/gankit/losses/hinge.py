@@ -11,6 +11,7 @@ from torch import Tensor
 
 from gankit.losses._checks import as_float, check_reduction, reduce_values
 from gankit.losses.base import GANLoss, Reduction
+from gankit.losses.wasserstein import wasserstein_generator_loss
 
 __all__ = ["Hinge", "hinge_discriminator_loss", "hinge_generator_loss"]
 
@@ -81,9 +82,7 @@ def hinge_generator_loss(fake_logits: Tensor, *, reduction: Reduction = "mean") 
         tensor(-1.)
 
     """
-    reduction = check_reduction(reduction)
-    fake = as_float("fake_logits", fake_logits)
-    return -reduce_values(fake, reduction)
+    return wasserstein_generator_loss(fake_logits, reduction=reduction)  # the same objective
 
 
 class Hinge(GANLoss):

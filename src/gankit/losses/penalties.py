@@ -151,6 +151,20 @@ def gradient_penalty(
     return weight * _norm_penalty(grads, target, one_sided)
 
 
+def _squared_gradient_norm(
+    name: str,
+    discriminator: DiscriminatorFn,
+    samples: Tensor,
+    inputs: tuple[object, ...],
+    weight: float,
+) -> Tensor:
+    """``weight * E[||grad_x D(x)||^2]`` at ``samples`` (R1 on reals, R2 on fakes)."""
+    samples = _check_samples(name, samples)
+    check_non_negative("weight", weight)
+    grads = _input_gradients(discriminator, samples, inputs)
+    return weight * grads.square().sum(dim=1).mean()
+
+
 def r1_penalty(
     discriminator: DiscriminatorFn, real: Tensor, *inputs: object, weight: float = 1.0
 ) -> Tensor:
@@ -187,10 +201,7 @@ def r1_penalty(
         tensor(25.)
 
     """
-    real = _check_samples("real", real)
-    check_non_negative("weight", weight)
-    grads = _input_gradients(discriminator, real, inputs)
-    return weight * grads.square().sum(dim=1).mean()
+    return _squared_gradient_norm("real", discriminator, real, inputs, weight)
 
 
 def r2_penalty(
@@ -229,10 +240,7 @@ def r2_penalty(
         tensor(25.)
 
     """
-    fake = _check_samples("fake", fake)
-    check_non_negative("weight", weight)
-    grads = _input_gradients(discriminator, fake, inputs)
-    return weight * grads.square().sum(dim=1).mean()
+    return _squared_gradient_norm("fake", discriminator, fake, inputs, weight)
 
 
 def dragan_penalty(

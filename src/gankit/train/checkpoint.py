@@ -22,6 +22,28 @@ FORMAT_VERSION = 1
 CHECKPOINT_PATTERN = re.compile(r"^step-(\d{8,})\.pt$")
 
 
+def step_checkpoints(directory: str | os.PathLike[str]) -> list[tuple[int, Path]]:
+    """Return ``(step, path)`` for every ``step-*.pt`` in ``directory``, sorted by step.
+
+    Args:
+        directory: a folder written by :class:`~gankit.train.hooks.Checkpoint`.
+
+    Returns:
+        The checkpoints, oldest first; empty if there are none (or no folder).
+
+    Example:
+        >>> import tempfile
+        >>> step_checkpoints(tempfile.mkdtemp())
+        []
+    """
+    d = Path(directory)
+    if not d.is_dir():
+        return []
+    return sorted(
+        (int(m.group(1)), p) for p in d.iterdir() if (m := CHECKPOINT_PATTERN.match(p.name))
+    )
+
+
 def latest_checkpoint(directory: str | os.PathLike[str]) -> Path | None:
     """Return the checkpoint with the highest step in ``directory`` (``step-*.pt``), if any.
 
@@ -36,11 +58,8 @@ def latest_checkpoint(directory: str | os.PathLike[str]) -> Path | None:
         >>> latest_checkpoint(tempfile.mkdtemp()) is None
         True
     """
-    d = Path(directory)
-    if not d.is_dir():
-        return None
-    found = [(int(m.group(1)), p) for p in d.iterdir() if (m := CHECKPOINT_PATTERN.match(p.name))]
-    return max(found)[1] if found else None
+    found = step_checkpoints(directory)
+    return found[-1][1] if found else None
 
 
 class CheckpointError(RuntimeError):

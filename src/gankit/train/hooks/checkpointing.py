@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from gankit._validation import check_choice, check_optional_int
-from gankit.train.checkpoint import CHECKPOINT_PATTERN as _PATTERN
-from gankit.train.checkpoint import latest_checkpoint
+from gankit.train.checkpoint import latest_checkpoint, step_checkpoints
 from gankit.train.hook import Hook, every
 
 if TYPE_CHECKING:
@@ -79,10 +78,7 @@ class Checkpoint(Hook):
     def _prune(self) -> None:
         if self.keep_last is None:
             return
-        found = sorted(
-            (int(m.group(1)), p) for p in self.directory.iterdir() if (m := _PATTERN.match(p.name))
-        )
-        for _, p in found[: -self.keep_last]:
+        for _, p in step_checkpoints(self.directory)[: -self.keep_last]:
             p.unlink(missing_ok=True)
 
     def on_fit_start(self, trainer: Trainer, state: TrainState) -> None:
@@ -91,13 +87,7 @@ class Checkpoint(Hook):
         They would otherwise take ``keep_last`` slots and be picked by ``resume=DIRECTORY``.
         Nothing is deleted: they go to ``DIRECTORY/abandoned-after-step-XXXXXXXX/``.
         """
-        if not self.directory.is_dir():
-            return
-        newer = [
-            p
-            for p in self.directory.iterdir()
-            if (m := _PATTERN.match(p.name)) and int(m.group(1)) > state.step
-        ]
+        newer = [p for step, p in step_checkpoints(self.directory) if step > state.step]
         if not newer:
             return
         aside = self.directory / f"abandoned-after-step-{state.step:08d}"
