@@ -71,6 +71,8 @@ nitpick_ignore_regex = [
     (r"py:class", r"gankit\.models\.mlp\._MLPConfig"),
     # The private TypeVar of DeviceLoader[BatchT] (Tensor or (images, labels) batches).
     (r"py:(class|obj)", r"gankit\.data\.device_loader\.BatchT"),
+    # The TypeVar of gankit.train.graphs: whatever the captured step function returns.
+    (r"py:(class|obj)", r"gankit\.train\.graphs\.T"),
 ]
 
 # -- doctest -------------------------------------------------------------------------

@@ -82,6 +82,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32")
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--compile", action="store_true")
+    p.add_argument(
+        "--cuda-graphs", action="store_true", help="replay each training step as a CUDA graph"
+    )
     p.add_argument("--workers", type=int, default=4, help="DataLoader workers for JPEG folders")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--log-every", type=int, default=50)
@@ -163,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         precision=args.precision,
         channels_last=args.channels_last,
         compile=args.compile,
+        cuda_graphs=args.cuda_graphs,
         seed=args.seed,
         log_every=max(1, min(args.log_every, len(data))),
     )

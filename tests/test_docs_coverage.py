@@ -15,6 +15,7 @@ PACKAGES = [
     "gankit.models",
     "gankit.losses",
     "gankit.train",
+    "gankit.train.graphs",
     "gankit.train.hooks",
     "gankit.data",
     "gankit.metrics",

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import torch
 
 import gankit as gk
 from tests.data.celeba_tree import make_official
@@ -166,3 +167,12 @@ def test_a_run_stopped_before_its_first_checkpoint_is_not_overwritten(
     assert example.main([*TINY, "--toyfaces", "32", "--epochs", "1", "--out", str(out)]) == 2
     assert "already holds a run" in capsys.readouterr().err
     assert (out / "metrics.jsonl").read_text() == '{"step": 1}\n'
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only refusal")
+def test_cuda_graphs_without_cuda_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    example = _example()
+    out = tmp_path / "run"
+    with pytest.raises(ValueError, match="cuda_graphs=True needs a CUDA device"):
+        example.main([*TINY, "--toyfaces", "32", "--cuda-graphs", "--out", str(out)])
+    assert not out.exists() or not any(out.rglob("*"))

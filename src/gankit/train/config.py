@@ -40,6 +40,10 @@ class TrainerConfig:
         precision: :data:`~gankit.train.Precision`.
         channels_last: keep nets and batches in channels-last memory format.
         compile: wrap both nets in :func:`torch.compile`.
+        cuda_graphs: capture the whole step (all updates, noise, regularizer, optimizer
+            steps) as CUDA graphs and replay them (:mod:`gankit.train.graphs`). CUDA only;
+            not with ``precision="fp16"`` (its GradScaler reads the host), DDP, or hooks
+            that use ``on_before_optimizer_step``; own optimizers need ``capturable=True``.
         fused_adam: use the fused Adam kernel; ``None`` means "on CUDA only".
         cudnn_benchmark: let cuDNN pick the fastest kernels (CUDA only).
         seed: seed every RNG at the start of a fresh run (rank is added under DDP).
@@ -64,6 +68,7 @@ class TrainerConfig:
     precision: Precision = "fp32"
     channels_last: bool = False
     compile: bool = False
+    cuda_graphs: bool = False
     fused_adam: bool | None = None
     cudnn_benchmark: bool = True
     seed: int | None = 0
@@ -98,6 +103,12 @@ class TrainerConfig:
         check_choice(owner, "precision", self.precision, PRECISIONS)
         check_bool(owner, "channels_last", self.channels_last)
         check_bool(owner, "compile", self.compile)
+        check_bool(owner, "cuda_graphs", self.cuda_graphs)
+        if self.cuda_graphs and self.precision == "fp16":
+            raise ValueError(
+                f"{owner}.cuda_graphs=True cannot be combined with precision='fp16' (its "
+                "GradScaler checks for overflow on the host every step); use 'bf16' or 'fp32'"
+            )
         if self.fused_adam is not None:
             check_bool(owner, "fused_adam", self.fused_adam)
         check_bool(owner, "cudnn_benchmark", self.cudnn_benchmark)

@@ -16,7 +16,11 @@ Events fire in this order (``fit(data, epochs=1)`` with ``n_critic=1``; pinned b
       on_epoch_end
     on_fit_end
 
-With ``n_critic = k`` the two discriminator events repeat k times per step. ``on_exception``
+With ``n_critic = k`` the two discriminator events repeat k times per step. Under
+``TrainerConfig(cuda_graphs=True)`` the step's device work runs first, as one graph
+replay, and the same events then fire in the same order (without
+``on_before_optimizer_step``, which such a trainer refuses); their loss tensors are
+rewritten by the next replay. ``on_exception``
 replaces the rest when an exception escapes, and ``on_save_checkpoint`` /
 ``on_load_checkpoint`` fire inside :meth:`~gankit.Trainer.save` / :meth:`~gankit.Trainer.load`.
 """

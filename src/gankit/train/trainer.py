@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import itertools
 import os
 import secrets
 import signal
@@ -41,6 +42,7 @@ from gankit.train.distributed import (
     init_from_env,
     shard_data,
 )
+from gankit.train.graphs import StepGraphs
 from gankit.train.hook import Hook, NetName
 from gankit.train.state import TrainState
 
@@ -48,6 +50,9 @@ SchedulerFactory = Callable[[Optimizer], LRScheduler]
 """Builds a learning-rate scheduler for an optimizer, e.g. ``lambda opt: StepLR(opt, 1000)``."""
 
 _STAT_KEYS = ("d_loss", "g_loss", "penalty", "real_logits", "fake_logits", "penalty_n")
+# Optimizer settings that belong to the running trainer, not to a checkpoint: loading one
+# saved with other implementation switches (e.g. under CUDA graphs) keeps the trainer's own.
+_IMPL_KEYS = ("capturable", "fused", "foreach", "differentiable")
 
 
 def resolve_device(name: str) -> torch.device:
@@ -216,15 +221,28 @@ class Trainer:
         self.generator = generator.to(self.device).to(memory_format=self.memory_format)
         self.discriminator = discriminator.to(self.device).to(memory_format=self.memory_format)
 
+        if cfg.cuda_graphs:
+            self._check_graphs_supported(g_optimizer=g_optimizer, d_optimizer=d_optimizer)
         fused = cfg.fused_adam if cfg.fused_adam is not None else self.device.type == "cuda"
         self.g_optimizer = g_optimizer or torch.optim.Adam(
-            self.generator.parameters(), lr=cfg.lr_g, betas=cfg.betas, fused=fused or None
+            self.generator.parameters(),
+            lr=cfg.lr_g,
+            betas=cfg.betas,
+            fused=fused or None,
+            capturable=cfg.cuda_graphs,
         )
         self.d_optimizer = d_optimizer or torch.optim.Adam(
-            self.discriminator.parameters(), lr=cfg.lr_d, betas=cfg.betas, fused=fused or None
+            self.discriminator.parameters(),
+            lr=cfg.lr_d,
+            betas=cfg.betas,
+            fused=fused or None,
+            capturable=cfg.cuda_graphs,
         )
         self.g_scheduler = g_scheduler(self.g_optimizer) if g_scheduler else None
         self.d_scheduler = d_scheduler(self.d_optimizer) if d_scheduler else None
+        if cfg.cuda_graphs:  # after the schedulers: they keep float base rates and fill_ these
+            for optimizer in (self.g_optimizer, self.d_optimizer):
+                _lr_on_device(optimizer, self.device)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=cfg.precision == "fp16")
         self._amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(cfg.precision)
 
@@ -255,6 +273,38 @@ class Trainer:
         self._data: Iterable[Any] | None = None
         self._data_source: Iterable[Any] | None = None
         self._fresh = True
+        self._graphs: StepGraphs | None = StepGraphs(self.device) if cfg.cuda_graphs else None
+
+    def _check_graphs_supported(
+        self, *, g_optimizer: Optimizer | None, d_optimizer: Optimizer | None
+    ) -> None:
+        """Refuse set-ups whose step cannot be captured, saying what to change."""
+        for name, opt in (("g_optimizer", g_optimizer), ("d_optimizer", d_optimizer)):
+            if opt is not None and not all(g.get("capturable") for g in opt.param_groups):
+                raise ValueError(
+                    f"TrainerConfig.cuda_graphs=True needs optimizers that can be captured, "
+                    f"but {name} ({type(opt).__name__}) was created without capturable=True; "
+                    f"create it with e.g. torch.optim.Adam(params, lr, capturable=True)"
+                )
+        if self.device.type != "cuda":
+            raise ValueError(
+                f"TrainerConfig.cuda_graphs=True needs a CUDA device, but training runs on "
+                f"{self.device}; drop cuda_graphs or pass device='cuda'"
+            )
+        if self.dist.enabled:
+            raise ValueError(
+                "TrainerConfig.cuda_graphs=True is not supported under DDP (gradient "
+                "all-reduce is not captured); drop cuda_graphs for multi-GPU runs"
+            )
+
+    def _check_graph_hooks(self) -> None:
+        for key, hook in self._hook_keys():
+            if type(hook).on_before_optimizer_step is not Hook.on_before_optimizer_step:
+                raise ValueError(
+                    f"hook {key} overrides on_before_optimizer_step, which cannot run inside "
+                    "a captured step (TrainerConfig.cuda_graphs=True); drop the hook or "
+                    "cuda_graphs"
+                )
 
     # ------------------------------------------------------------------ public API
 
@@ -293,6 +343,8 @@ class Trainer:
             raise ValueError(f"fit: {name} must be an int >= 1, got {target!r}")
         if resume is not None:
             self.load(resume)
+        if self.config.cuda_graphs:
+            self._check_graph_hooks()
         st = self.state
         st.max_epochs, st.max_steps = epochs, steps
         st.should_stop = st.should_save = False
@@ -367,14 +419,16 @@ class Trainer:
         for key in [k for k, _ in parts] + ["state", "rng"]:
             if key not in ckpt:
                 raise CheckpointError(f"{path}: checkpoint has no {key!r} entry")
+        if self._graphs is not None:
+            self._graphs.reset()  # loading replaces the optimizer tensors the graphs read
         # All or nothing: a part that does not fit leaves the trainer as it was.
         backup = [(obj, copy.deepcopy(obj.state_dict())) for _, obj in parts]
         for key, obj in parts:
             try:
-                obj.load_state_dict(ckpt[key])
+                self._load_part(obj, ckpt[key])
             except (RuntimeError, ValueError, KeyError, TypeError) as e:
                 for restored, state in backup:
-                    restored.load_state_dict(state)
+                    self._load_part(restored, state)
                 detail = str(e).strip().splitlines()
                 short = " ".join(detail[:4]) + (" ..." if len(detail) > 4 else "")
                 raise CheckpointError(
@@ -406,6 +460,23 @@ class Trainer:
         self._fresh = False
         self._fire("on_load_checkpoint", ckpt)
 
+    def _load_part(self, obj: Any, state: Any) -> None:
+        if not isinstance(obj, Optimizer):
+            obj.load_state_dict(state)
+            return
+        impl = [{k: g[k] for k in _IMPL_KEYS if k in g} for g in obj.param_groups]
+        obj.load_state_dict(state)
+        for group, own in zip(obj.param_groups, impl, strict=True):
+            group.update(own)
+            on_device = bool(group.get("capturable") or group.get("fused"))
+            for p in group["params"]:
+                step = obj.state.get(p, {}).get("step")
+                where = p.device if on_device else torch.device("cpu")
+                if isinstance(step, Tensor) and step.device != where:
+                    obj.state[p]["step"] = step.to(where)
+        if self.config.cuda_graphs:
+            _lr_on_device(obj, self.device)
+
     def checkpoint_dict(self) -> dict[str, Any]:
         """Return the checkpoint :meth:`save` writes (tensors and plain values only)."""
         ckpt: dict[str, Any] = {
@@ -414,8 +485,8 @@ class Trainer:
             "gankit_version": _version(),
             "generator": self.generator.state_dict(),
             "discriminator": self.discriminator.state_dict(),
-            "g_optimizer": self.g_optimizer.state_dict(),
-            "d_optimizer": self.d_optimizer.state_dict(),
+            "g_optimizer": _portable(self.g_optimizer.state_dict()),
+            "d_optimizer": _portable(self.d_optimizer.state_dict()),
             "scaler": self.scaler.state_dict(),
             "state": self.state.state_dict(),
             "rng": rng_state(),
@@ -512,15 +583,25 @@ class Trainer:
             d_in_step = st.d_updates - st.step * cfg.n_critic
             if d_in_step == 0:
                 self._fire("on_step_start")
-            real, labels = self._to_device(batch)
-            last = d_in_step + 1 == cfg.n_critic
-            fake = self._discriminator_update(real, labels, keep_graph=last)
-            st.batch_in_epoch += 1
-            st.d_updates += 1
-            st.images_seen += real.shape[0] * self.dist.world_size
-            if not last:
-                continue
-            self._generator_update(fake, real, labels)
+            if self._graphs is not None and d_in_step == 0:
+                # The whole step at once: gather its n_critic batches from this epoch.
+                group = [batch, *itertools.islice(batches, cfg.n_critic - 1)]
+                inputs = [self._to_device(b) for b in group]
+                if len(inputs) == cfg.n_critic:
+                    self._graph_step(inputs)
+                else:  # the epoch ends inside the step: finish it eagerly next epoch
+                    for real, labels in inputs:
+                        self._discriminator_update(real, labels, keep_graph=False)
+                        self._count_batch(real)
+                    continue
+            else:
+                real, labels = self._to_device(batch)
+                last = d_in_step + 1 == cfg.n_critic
+                fake = self._discriminator_update(real, labels, keep_graph=last)
+                self._count_batch(real)
+                if not last:
+                    continue
+                self._generator_update(fake, real, labels)
             st.step += 1
             if st.step % cfg.log_every == 0:
                 self._log()
@@ -580,9 +661,72 @@ class Trainer:
         set_rng_state(current)
         return batches
 
+    def _count_batch(self, real: Tensor) -> None:
+        st = self.state
+        st.batch_in_epoch += 1
+        st.d_updates += 1
+        st.images_seen += real.shape[0] * self.dist.world_size
+
+    def _graph_step(self, inputs: list[tuple[Tensor, Tensor | None]]) -> None:
+        """One whole step through :class:`~gankit.train.graphs.StepGraphs`.
+
+        The device work (all updates) runs first, as one replay; then, in the eager
+        order, the host side of each update: counters, loss sums, schedulers, hooks.
+        """
+        assert self._graphs is not None
+        st, interval = self.state, self.config.regularizer_interval
+        flags = tuple(
+            self.regularizer is not None and (st.d_updates + i) % interval == 0
+            for i in range(len(inputs))
+        )
+        flat = [t for pair in inputs for t in pair]
+        key = (flags, *(None if t is None else (t.shape, t.stride(), t.dtype) for t in flat))
+
+        def step(static: list[Tensor | None]) -> tuple[list[dict[str, Tensor]], dict[str, Tensor]]:
+            pairs = [(cast(Tensor, static[2 * i]), static[2 * i + 1]) for i in range(len(flags))]
+            d_losses = []
+            for i, (real, labels) in enumerate(pairs):
+                last = i == len(pairs) - 1
+                fake, losses = self._discriminator_core(
+                    real, labels, keep_graph=last, regularize=flags[i], fire=False
+                )
+                d_losses.append(losses)
+            real, labels = pairs[-1]
+            return d_losses, self._generator_core(fake, real, labels, fire=False)
+
+        d_losses, g_losses = self._graphs.run(key, flat, step)
+        for (real, _), losses in zip(inputs, d_losses, strict=True):
+            self._accumulate(losses, 0)
+            self._fire("on_discriminator_step", dict(losses))  # hooks may edit their copy
+            self._count_batch(real)
+        self._step_schedulers()
+        self._accumulate(g_losses, 1)
+        self._fire("on_generator_step", dict(g_losses))
+
     def _discriminator_update(
         self, real: Tensor, labels: Tensor | None, *, keep_graph: bool
     ) -> Tensor:
+        interval = self.config.regularizer_interval
+        fake, losses = self._discriminator_core(
+            real,
+            labels,
+            keep_graph=keep_graph,
+            regularize=self.regularizer is not None and self.state.d_updates % interval == 0,
+        )
+        self._accumulate(losses, 0)
+        self._fire("on_discriminator_step", losses)
+        return fake
+
+    def _discriminator_core(
+        self,
+        real: Tensor,
+        labels: Tensor | None,
+        *,
+        keep_graph: bool,
+        regularize: bool,
+        fire: bool = True,
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """Device work of one discriminator update; returns the fake batch and the losses."""
         cfg, y = self.config, self._label_args(labels)
         z = torch.randn(real.shape[0], self.latent_dim, device=self.device)
         with self._autocast():
@@ -599,22 +743,31 @@ class Trainer:
                 "real_logits": real_logits.detach().float().mean(),
                 "fake_logits": fake_logits.detach().float().mean(),
             }
-            if (
-                self.regularizer is not None
-                and self.state.d_updates % cfg.regularizer_interval == 0
-            ):
+            if self.regularizer is not None and regularize:
                 fake_in = fake.detach() if self.regularizer.needs_fake else None
                 penalty = self.regularizer(self._d_plain, real, fake_in, *y)
                 total = d_loss + penalty * cfg.regularizer_interval
                 losses["penalty"] = penalty.detach()
         self.d_optimizer.zero_grad(set_to_none=True)
         _backward(self.scaler.scale(total))
-        self._optimizer_step("discriminator", self.d_optimizer, self.discriminator)
-        self._accumulate(losses, 0)
-        self._fire("on_discriminator_step", losses)
-        return fake
+        self._optimizer_step("discriminator", self.d_optimizer, self.discriminator, fire)
+        return fake, losses
 
     def _generator_update(self, fake: Tensor, real: Tensor, labels: Tensor | None) -> None:
+        losses = self._generator_core(fake, real, labels)
+        self._step_schedulers()
+        self._accumulate(losses, 1)
+        self._fire("on_generator_step", losses)
+
+    def _step_schedulers(self) -> None:
+        for scheduler in (self.g_scheduler, self.d_scheduler):
+            if scheduler is not None:
+                scheduler.step()
+
+    def _generator_core(
+        self, fake: Tensor, real: Tensor, labels: Tensor | None, *, fire: bool = True
+    ) -> dict[str, Tensor]:
+        """Device work of one generator update; returns its losses."""
         y = self._label_args(labels)
         self.discriminator.requires_grad_(False)  # only input gradients are needed
         try:
@@ -629,19 +782,17 @@ class Trainer:
             self.discriminator.requires_grad_(True)
         self.g_optimizer.zero_grad(set_to_none=True)
         _backward(self.scaler.scale(g_loss))
-        self._optimizer_step("generator", self.g_optimizer, self.generator)
-        for scheduler in (self.g_scheduler, self.d_scheduler):
-            if scheduler is not None:
-                scheduler.step()
-        losses = {"g_loss": g_loss.detach()}
-        self._accumulate(losses, 1)
-        self._fire("on_generator_step", losses)
+        self._optimizer_step("generator", self.g_optimizer, self.generator, fire)
+        return {"g_loss": g_loss.detach()}
 
-    def _optimizer_step(self, name: NetName, optimizer: Optimizer, net: nn.Module) -> None:
+    def _optimizer_step(
+        self, name: NetName, optimizer: Optimizer, net: nn.Module, fire: bool
+    ) -> None:
         self.scaler.unscale_(optimizer)
         if self.config.grad_clip_norm is not None:
             nn.utils.clip_grad_norm_(net.parameters(), self.config.grad_clip_norm)
-        self._fire("on_before_optimizer_step", name, optimizer)
+        if fire:
+            self._fire("on_before_optimizer_step", name, optimizer)
         self.scaler.step(optimizer)
         self.scaler.update()
 
@@ -774,6 +925,30 @@ class Trainer:
 
 def _backward(loss: Tensor) -> None:
     loss.backward()  # type: ignore[no-untyped-call]
+
+
+def _lr_on_device(optimizer: Optimizer, device: torch.device) -> None:
+    """Hold each group's learning rate in a device tensor, which a captured step reads.
+
+    Schedulers then change it in place (``fill_``) instead of replacing a float that the
+    graph baked in.
+    """
+    for group in optimizer.param_groups:
+        lr = group["lr"]
+        if not (isinstance(lr, Tensor) and lr.device == device):
+            group["lr"] = torch.tensor(float(lr), dtype=torch.float32, device=device)
+
+
+def _portable(state: dict[str, Any]) -> dict[str, Any]:
+    """An optimizer state dict with tensor learning rates as floats (loads anywhere)."""
+    groups = [
+        {
+            k: float(v) if k in ("lr", "initial_lr") and isinstance(v, Tensor) else v
+            for k, v in group.items()
+        }
+        for group in state["param_groups"]
+    ]
+    return {**state, "param_groups": groups}
 
 
 def _compiled(net: nn.Module) -> nn.Module:

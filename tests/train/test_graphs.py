@@ -1,0 +1,389 @@
+"""Whole-step CUDA graphs: the bookkeeping on CPU (with EagerCapture), the real thing on GPU."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader
+
+import gankit as gk
+from gankit.train import Hook, TrainState
+from gankit.train.graphs import EagerCapture, StepGraphs
+from gankit.train.hooks import EMA
+from tests.train.nets import image_loader, tiny_conv_pair
+
+# ---------------------------------------------------------------- StepGraphs itself
+
+
+def test_each_kind_warms_up_then_is_captured_once_and_replayed() -> None:
+    backend = EagerCapture()
+    graphs = StepGraphs(torch.device("cpu"), warmup=2, capture=backend)
+    seen: list[list[float]] = []
+
+    def step(static: list[Tensor | None]) -> Tensor:
+        x = static[0]
+        assert x is not None
+        seen.append(x.tolist())
+        return x * 10
+
+    outs = [graphs.run("a", [torch.full((2,), float(i))], step) for i in range(5)]
+    assert [o.tolist() for o in outs] == [[10.0 * i] * 2 for i in range(5)]
+    assert seen == [[float(i)] * 2 for i in range(5)]  # every run read the fresh inputs
+    assert (backend.captures, graphs.captured) == (1, 1)  # captured after two warm-ups
+    graphs.run("b", [torch.zeros(3)], step)
+    assert (backend.captures, graphs.captured) == (1, 1)  # a new kind warms up first
+
+
+def test_static_buffers_keep_their_storage_and_layout() -> None:
+    graphs = StepGraphs(torch.device("cpu"), warmup=1, capture=EagerCapture())
+    addresses: set[int] = set()
+
+    def step(static: list[Tensor | None]) -> Tensor:
+        x = static[0]
+        assert x is not None and x.is_contiguous(memory_format=torch.channels_last)
+        addresses.add(x.data_ptr())
+        return x.sum()
+
+    for i in range(4):
+        batch = torch.full((2, 3, 4, 4), float(i)).contiguous(memory_format=torch.channels_last)
+        assert graphs.run("k", [batch, None], step).item() == 96 * i
+    assert len(addresses) == 1  # what a graph replays reads one fixed buffer
+
+
+def test_kinds_beyond_max_graphs_run_eagerly_and_reset_forgets() -> None:
+    backend = EagerCapture()
+    graphs = StepGraphs(torch.device("cpu"), warmup=1, max_graphs=1, capture=backend)
+    for _ in range(3):
+        graphs.run("a", [torch.ones(1)], lambda s: s[0])
+        graphs.run("b", [torch.ones(1)], lambda s: s[0])
+    assert (backend.captures, graphs.captured) == (1, 1)
+    graphs.reset()
+    assert graphs.captured == 0
+    graphs.run("b", [torch.ones(1)], lambda s: s[0])
+    graphs.run("b", [torch.ones(1)], lambda s: s[0])
+    assert backend.captures == 2
+
+
+class _FailingCapture(EagerCapture):
+    def capture(self, fn: Any) -> Any:
+        raise RuntimeError("operation not permitted when stream is capturing")
+
+
+def test_a_failed_capture_says_what_went_wrong_and_how_to_train_without() -> None:
+    graphs = StepGraphs(torch.device("cpu"), warmup=1, capture=_FailingCapture())
+    graphs.run("k", [torch.ones(1)], lambda s: s[0])
+    with pytest.raises(RuntimeError, match=r"not permitted .*cuda_graphs=False"):
+        graphs.run("k", [torch.ones(1)], lambda s: s[0])
+    assert graphs.captured == 0
+
+
+@pytest.mark.parametrize(("field", "value"), [("warmup", 0), ("max_graphs", -1)])
+def test_step_graphs_validate_their_settings(field: str, value: int) -> None:
+    with pytest.raises(ValueError, match=f"StepGraphs.{field} must be .*got {value}"):
+        StepGraphs(torch.device("cpu"), capture=EagerCapture(), **{field: value})
+
+
+# ---------------------------------------------------------------- the trainer's graph path
+
+
+class _Events(Hook):
+    """Records events, the state the hooks see and the losses they are handed."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[Any, ...]] = []
+
+    def on_step_start(self, trainer: gk.Trainer, state: TrainState) -> None:
+        self.log.append(("step_start", state.step, state.d_updates, state.batch_in_epoch))
+
+    def on_discriminator_step(
+        self, trainer: gk.Trainer, state: TrainState, losses: dict[str, Tensor]
+    ) -> None:
+        values = {k: v.item() for k, v in sorted(losses.items())}
+        self.log.append(("d", state.d_updates, state.images_seen, values))
+
+    def on_generator_step(
+        self, trainer: gk.Trainer, state: TrainState, losses: dict[str, Tensor]
+    ) -> None:
+        lr = float(trainer.g_optimizer.param_groups[0]["lr"])
+        self.log.append(("g", state.step, losses["g_loss"].item(), lr))
+
+    def on_log(self, trainer: gk.Trainer, state: TrainState, metrics: dict[str, float]) -> None:
+        self.log.append(("log", state.step, dict(sorted(metrics.items()))))
+
+    def on_epoch_end(self, trainer: gk.Trainer, state: TrainState) -> None:
+        self.log.append(("epoch_end", state.epoch, dict(sorted(state.epoch_metrics.items()))))
+
+
+def _run(
+    graphs: bool,
+    *,
+    steps: int,
+    loader: DataLoader[Any],
+    num_classes: int = 0,
+    with_ema: bool = False,
+    **cfg: Any,
+) -> tuple[gk.Trainer, _Events, EagerCapture]:
+    G, D = tiny_conv_pair(num_classes=num_classes)
+    events = _Events()
+    hooks: list[Hook] = [events] + ([EMA(decay=0.9)] if with_ema else [])
+    regularizer = cfg.pop("regularizer", None)
+    scheduler = cfg.pop("scheduler", None)
+    config = gk.TrainerConfig(device="cpu", seed=3, log_every=2, **cfg)
+    trainer = gk.Trainer(
+        G,
+        D,
+        config=config,
+        hooks=hooks,
+        regularizer=regularizer,
+        loss=gk.losses.NonSaturating(real_target=0.9, flip_prob=0.1),
+        g_scheduler=scheduler,
+    )
+    backend = EagerCapture()
+    if graphs:
+        trainer._graphs = StepGraphs(trainer.device, warmup=2, capture=backend)
+    trainer.fit(loader, steps=steps)
+    return trainer, events, backend
+
+
+def _assert_same_run(a: gk.Trainer, b: gk.Trainer) -> None:
+    for net in ("generator", "discriminator"):
+        sa, sb = getattr(a, net).state_dict(), getattr(b, net).state_dict()
+        for k in sa:
+            assert torch.equal(sa[k], sb[k]), f"{net}.{k}"
+    for opt in ("g_optimizer", "d_optimizer"):
+        for pa, pb in zip(
+            getattr(a, opt).state.values(), getattr(b, opt).state.values(), strict=True
+        ):
+            for k in pa:
+                assert torch.equal(pa[k], pb[k]), f"{opt}.{k}"
+    assert a.state.state_dict() == b.state.state_dict()
+
+
+def _sched(opt: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LRScheduler:
+    return torch.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        # n_critic=1 with a partial last batch: two kinds of step (batch 6 and 2)
+        {"loader": {"n": 26, "batch_size": 6, "drop_last": False}, "steps": 14},
+        # n_critic=3, 5 batches per epoch (steps straddle epochs), lazy R1 every 2nd update
+        {
+            "loader": {"n": 30, "batch_size": 6},
+            "steps": 7,
+            "n_critic": 3,
+            "regularizer_interval": 2,
+            "regularizer": gk.losses.R1Penalty(gamma=1.0),
+        },
+        # conditional nets, gradient clipping, a scheduler, EMA, bf16 autocast
+        {
+            "loader": {"n": 24, "batch_size": 4, "labels": True},
+            "steps": 13,
+            "num_classes": 3,
+            "grad_clip_norm": 0.5,
+            "scheduler": _sched,
+            "with_ema": True,
+            "precision": "bf16",
+        },
+    ],
+    ids=["partial-last-batch", "n-critic-lazy-r1", "conditional-clip-sched-ema-bf16"],
+)
+def test_graph_path_reproduces_the_eager_run_exactly(case: dict[str, Any]) -> None:
+    case = dict(case)
+    spec = case.pop("loader")
+
+    def loader() -> DataLoader[Any]:
+        return _loader(**spec)
+
+    eager, eager_events, _ = _run(False, loader=loader(), **case)
+    graphed, graph_events, backend = _run(True, loader=loader(), **case)
+    assert backend.captures >= 1  # the replay path really ran
+    _assert_same_run(eager, graphed)
+    assert graph_events.log == eager_events.log  # same hooks, same state, same losses
+
+
+def _loader(
+    n: int, batch_size: int, labels: bool = False, drop_last: bool = True
+) -> DataLoader[Any]:
+    base = image_loader(n=n, batch_size=batch_size, labels=labels)
+    return DataLoader(base.dataset, batch_size=batch_size, shuffle=True, drop_last=drop_last)
+
+
+def test_graph_path_resumes_exactly_and_recaptures_after_load(tmp_path: Path) -> None:
+    spec = {"n": 26, "batch_size": 6, "drop_last": False}
+    full, _, _ = _run(True, loader=_loader(**spec), steps=12)
+    first, _, _ = _run(True, loader=_loader(**spec), steps=7)
+    first.save(tmp_path / "run.pt")
+
+    G, D = tiny_conv_pair(seed=5)
+    resumed = gk.Trainer(
+        G,
+        D,
+        config=gk.TrainerConfig(device="cpu", seed=3, log_every=2),
+        hooks=[_Events()],
+        loss=gk.losses.NonSaturating(real_target=0.9, flip_prob=0.1),
+    )
+    backend = EagerCapture()
+    resumed._graphs = graphs = StepGraphs(resumed.device, warmup=2, capture=backend)
+    resumed.fit(_loader(**spec), steps=4)  # two warm-ups, then a capture ...
+    assert graphs.captured == 1
+    resumed.load(tmp_path / "run.pt")
+    assert graphs.captured == 0  # ... which the load drops (it replaced what it read)
+    resumed.fit(_loader(**spec), steps=12)
+    _assert_same_run(full, resumed)
+
+
+# ---------------------------------------------------------------- set-ups that cannot be captured
+
+
+def test_cuda_graphs_needs_cuda_and_refuses_fp16() -> None:
+    G, D = tiny_conv_pair()
+    with pytest.raises(ValueError, match=r"cuda_graphs=True needs a CUDA device.*cpu"):
+        gk.Trainer(G, D, config=gk.TrainerConfig(device="cpu", cuda_graphs=True))
+    with pytest.raises(
+        ValueError, match="cuda_graphs=True cannot be combined with precision='fp16'"
+    ):
+        gk.TrainerConfig(cuda_graphs=True, precision="fp16")
+    with pytest.raises(ValueError, match=r"cuda_graphs must be True or False, got .yes."):
+        gk.TrainerConfig(cuda_graphs="yes")  # type: ignore[arg-type]
+
+
+def test_cuda_graphs_refuses_optimizers_that_cannot_be_captured() -> None:
+    G, D = tiny_conv_pair()
+    opt = torch.optim.Adam(G.parameters())
+    with pytest.raises(ValueError, match=r"g_optimizer \(Adam\) was created without capturable"):
+        gk.Trainer(G, D, config=gk.TrainerConfig(cuda_graphs=True), g_optimizer=opt)
+
+
+class _Clipper(Hook):
+    def on_before_optimizer_step(self, trainer: Any, state: Any, name: Any, opt: Any) -> None:
+        pass
+
+
+def test_cuda_graphs_refuses_hooks_between_backward_and_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gk.Trainer, "_check_graphs_supported", lambda self, **kw: None)
+    G, D = tiny_conv_pair()
+    config = gk.TrainerConfig(device="cpu", cuda_graphs=True)
+    trainer = gk.Trainer(G, D, config=config, hooks=[_Clipper()])
+    with pytest.raises(ValueError, match="hook _Clipper overrides on_before_optimizer_step"):
+        trainer.fit(image_loader(), steps=1)
+    assert trainer.state.step == 0
+
+
+# ---------------------------------------------------------------- optimizers and checkpoints
+
+
+def test_schedulers_update_a_device_lr_in_place() -> None:
+    from gankit.train.trainer import _lr_on_device
+
+    net = torch.nn.Linear(2, 2)
+    opt = torch.optim.Adam(net.parameters(), lr=0.1, foreach=False)
+    sched = _sched(opt)
+    _lr_on_device(opt, torch.device("cpu"))
+    lr = opt.param_groups[0]["lr"]
+    assert isinstance(lr, Tensor)
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    assert opt.param_groups[0]["lr"] is lr  # the tensor a graph reads ...
+    assert lr.item() == pytest.approx(0.05)  # ... holds the scheduled value
+
+
+def test_checkpoints_store_float_lrs_and_keep_the_loaders_optimizer_switches(
+    tmp_path: Path,
+) -> None:
+    from gankit.train.trainer import _lr_on_device
+
+    G, D = tiny_conv_pair()
+    saved = gk.Trainer(G, D, config=gk.TrainerConfig(device="cpu"))
+    saved.fit(image_loader(), steps=2)
+    for opt in (saved.g_optimizer, saved.d_optimizer):
+        for group in opt.param_groups:
+            group["foreach"] = False  # a tensor lr needs the single-tensor Adam on CPU
+        _lr_on_device(opt, torch.device("cpu"))
+    saved.save(tmp_path / "ckpt.pt")
+    ckpt = gk.train.load_checkpoint(tmp_path / "ckpt.pt")
+    assert isinstance(ckpt["g_optimizer"]["param_groups"][0]["lr"], float)
+
+    G2, D2 = tiny_conv_pair(seed=1)
+    own = torch.optim.Adam(G2.parameters(), lr=1.0, foreach=True)
+    loaded = gk.Trainer(G2, D2, config=gk.TrainerConfig(device="cpu"), g_optimizer=own)
+    loaded.load(tmp_path / "ckpt.pt")
+    group = loaded.g_optimizer.param_groups[0]
+    assert group["lr"] == pytest.approx(2e-4) and group["foreach"] is True
+    loaded.fit(image_loader(), steps=4)  # and it trains on
+
+
+def test_trainer_config_round_trips_cuda_graphs() -> None:
+    cfg = gk.TrainerConfig(cuda_graphs=True, precision="bf16")
+    assert dataclasses.asdict(cfg)["cuda_graphs"] is True
+
+
+# ---------------------------------------------------------------- on a GPU
+
+
+def _gpu_trainer(cuda_graphs: bool, **cfg: Any) -> gk.Trainer:
+    G, D = tiny_conv_pair()
+    regularizer = cfg.pop("regularizer", None)
+    config = gk.TrainerConfig(device="cuda", seed=3, log_every=5, cuda_graphs=cuda_graphs, **cfg)
+    return gk.Trainer(
+        G, D, config=config, regularizer=regularizer, g_scheduler=_sched, hooks=[EMA(decay=0.9)]
+    )
+
+
+def _gpu_batches(n: int = 8, batch: int = 16) -> list[Tensor]:
+    gen = torch.Generator().manual_seed(0)
+    return [(torch.rand(batch, 3, 8, 8, generator=gen) * 2 - 1).cuda() for _ in range(n)]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        {},
+        {"precision": "bf16", "channels_last": True},
+        {"n_critic": 2, "regularizer_interval": 3, "regularizer": gk.losses.R1Penalty(1.0)},
+        {"precision": "bf16", "channels_last": True, "compile": True},
+    ],
+    ids=["fp32", "bf16-cl", "ncritic-lazy-r1", "bf16-cl-compile"],
+)
+def test_cuda_graphs_train_like_eager_on_gpu(cfg: dict[str, Any]) -> None:
+    torch.backends.cudnn.deterministic = True
+    data = _gpu_batches()
+    eager, graphed = _gpu_trainer(False, **dict(cfg)), _gpu_trainer(True, **dict(cfg))
+    eager.fit(data, steps=24)
+    graphed.fit(data, steps=24)
+    assert graphed._graphs is not None and graphed._graphs.captured >= 1
+    assert graphed.state.d_updates == eager.state.d_updates
+    for k in ("d_loss", "g_loss"):
+        assert graphed.state.metrics[k] == pytest.approx(eager.state.metrics[k], rel=0.05, abs=0.02)
+    lr = graphed.g_optimizer.param_groups[0]["lr"]
+    assert float(lr) == pytest.approx(float(eager.g_optimizer.param_groups[0]["lr"]))
+    tol = 2e-2 if cfg.get("precision") == "bf16" else 1e-3
+    for (name, a), b in zip(
+        eager.generator.state_dict().items(), graphed.generator.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(b.float(), a.float(), rtol=tol, atol=tol, msg=name)
+
+
+@pytest.mark.gpu
+def test_replayed_steps_do_not_synchronise_with_the_host() -> None:
+    trainer = _gpu_trainer(True)
+    data = _gpu_batches()
+    trainer.fit(data, steps=8)  # warm-up and capture (log_every=5 reads once)
+    assert trainer._graphs is not None and trainer._graphs.captured == 1
+    trainer.state.metrics.clear()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        trainer.fit(data, steps=9)  # one replayed step, no log step
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert trainer.state.step == 9
