@@ -58,9 +58,18 @@ def test_static_buffers_keep_their_storage_and_layout() -> None:
 def test_kinds_beyond_max_graphs_run_eagerly_and_reset_forgets() -> None:
     backend = EagerCapture()
     graphs = StepGraphs(torch.device("cpu"), warmup=1, max_graphs=1, capture=backend)
-    for _ in range(3):
-        graphs.run("a", [torch.ones(1)], lambda s: s[0])
-        graphs.run("b", [torch.ones(1)], lambda s: s[0])
+
+    def alternate() -> list[float]:
+        return [
+            graphs.run(kind, [torch.full((1,), float(i))], lambda s, sign=sign: s[0] * sign).item()
+            for i in range(3)
+            for kind, sign in (("a", 1), ("b", -1))
+        ]
+
+    with pytest.warns(RuntimeWarning, match="1 kinds of training step are captured") as caught:
+        values = alternate()
+    assert values == [0.0, -0.0, 1.0, -1.0, 2.0, -2.0]  # the eager kind still computes
+    assert len(caught) == 1
     assert (backend.captures, graphs.captured) == (1, 1)
     graphs.reset()
     assert graphs.captured == 0
@@ -80,6 +89,16 @@ def test_a_failed_capture_says_what_went_wrong_and_how_to_train_without() -> Non
     with pytest.raises(RuntimeError, match=r"not permitted .*cuda_graphs=False"):
         graphs.run("k", [torch.ones(1)], lambda s: s[0])
     assert graphs.captured == 0
+
+
+def test_one_off_kinds_do_not_crowd_out_a_recurring_one() -> None:
+    backend = EagerCapture()
+    graphs = StepGraphs(torch.device("cpu"), warmup=3, capture=backend)
+    for i in range(40):  # a new kind every step between the recurring one
+        graphs.run(("one-off", i), [torch.ones(1)], lambda s: s[0])
+        graphs.run("recurring", [torch.ones(1)], lambda s: s[0])
+    assert (backend.captures, graphs.captured) == (1, 1)
+    assert len(graphs._entries) <= 17  # 16 waiting kinds at most, plus the captured one
 
 
 @pytest.mark.parametrize(("field", "value"), [("warmup", 0), ("max_graphs", -1)])
@@ -322,6 +341,24 @@ def test_checkpoints_store_float_lrs_and_keep_the_loaders_optimizer_switches(
     loaded.fit(image_loader(), steps=4)  # and it trains on
 
 
+def test_a_replaced_lr_is_written_into_the_captured_tensor_and_settings_make_kinds() -> None:
+    from gankit.train.trainer import _lr_on_device
+
+    G, D = tiny_conv_pair()
+    opt = torch.optim.Adam(G.parameters(), lr=1e-3, foreach=False)
+    trainer = gk.Trainer(G, D, config=gk.TrainerConfig(device="cpu"), g_optimizer=opt)
+    trainer._lr_slots[id(opt)] = _lr_on_device(opt, trainer.device)
+    slot = opt.param_groups[0]["lr"]
+    before = trainer._optimizer_settings()
+    opt.param_groups[0]["lr"] = 5e-4  # by hand, or an old torch's scheduler
+    assert trainer._optimizer_settings() == before  # same kind: the graph reads the tensor
+    assert opt.param_groups[0]["lr"] is slot and slot.item() == pytest.approx(5e-4)
+    opt.param_groups[0]["betas"] = (0.8, 0.999)  # e.g. OneCycleLR's momentum cycling
+    assert trainer._optimizer_settings() != before  # baked into a capture: a new kind
+    trainer.d_optimizer.param_groups[0]["lr"] = 1.0  # a float rate is part of the kind
+    assert trainer._optimizer_settings() != before
+
+
 def test_trainer_config_round_trips_cuda_graphs() -> None:
     cfg = gk.TrainerConfig(cuda_graphs=True, precision="bf16")
     assert dataclasses.asdict(cfg)["cuda_graphs"] is True
@@ -333,7 +370,8 @@ def test_trainer_config_round_trips_cuda_graphs() -> None:
 def _gpu_trainer(cuda_graphs: bool, **cfg: Any) -> gk.Trainer:
     G, D = tiny_conv_pair()
     regularizer = cfg.pop("regularizer", None)
-    config = gk.TrainerConfig(device="cuda", seed=3, log_every=5, cuda_graphs=cuda_graphs, **cfg)
+    cfg.setdefault("log_every", 5)
+    config = gk.TrainerConfig(device="cuda", seed=3, cuda_graphs=cuda_graphs, **cfg)
     return gk.Trainer(
         G, D, config=config, regularizer=regularizer, g_scheduler=_sched, hooks=[EMA(decay=0.9)]
     )
@@ -342,6 +380,22 @@ def _gpu_trainer(cuda_graphs: bool, **cfg: Any) -> gk.Trainer:
 def _gpu_batches(n: int = 8, batch: int = 16) -> list[Tensor]:
     gen = torch.Generator().manual_seed(0)
     return [(torch.rand(batch, 3, 8, 8, generator=gen) * 2 - 1).cuda() for _ in range(n)]
+
+
+class _NoSyncInsideSteps(Hook):
+    """Makes any host synchronisation between on_step_start and on_step_end an error."""
+
+    rank_zero_only = False
+
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def on_step_start(self, trainer: gk.Trainer, state: TrainState) -> None:
+        torch.cuda.set_sync_debug_mode("error")
+
+    def on_step_end(self, trainer: gk.Trainer, state: TrainState) -> None:
+        torch.cuda.set_sync_debug_mode("default")
+        self.steps += 1
 
 
 @pytest.mark.gpu
@@ -355,8 +409,10 @@ def _gpu_batches(n: int = 8, batch: int = 16) -> list[Tensor]:
     ],
     ids=["fp32", "bf16-cl", "ncritic-lazy-r1", "bf16-cl-compile"],
 )
-def test_cuda_graphs_train_like_eager_on_gpu(cfg: dict[str, Any]) -> None:
-    torch.backends.cudnn.deterministic = True
+def test_cuda_graphs_train_like_eager_on_gpu(
+    cfg: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.backends.cudnn, "deterministic", True)
     data = _gpu_batches()
     eager, graphed = _gpu_trainer(False, **dict(cfg)), _gpu_trainer(True, **dict(cfg))
     eager.fit(data, steps=24)
@@ -375,15 +431,14 @@ def test_cuda_graphs_train_like_eager_on_gpu(cfg: dict[str, Any]) -> None:
 
 
 @pytest.mark.gpu
-def test_replayed_steps_do_not_synchronise_with_the_host() -> None:
-    trainer = _gpu_trainer(True)
-    data = _gpu_batches()
-    trainer.fit(data, steps=8)  # warm-up and capture (log_every=5 reads once)
-    assert trainer._graphs is not None and trainer._graphs.captured == 1
-    trainer.state.metrics.clear()
-    torch.cuda.set_sync_debug_mode("error")
+@pytest.mark.parametrize("graphs", [False, True], ids=["eager", "graphs"])
+def test_training_steps_do_not_synchronise_with_the_host(graphs: bool) -> None:
+    trainer = _gpu_trainer(graphs, log_every=1000)  # a log step reads the sums: a sync
+    guard = _NoSyncInsideSteps()
+    trainer.hooks.append(guard)  # last: the EMA update runs inside the checked span
     try:
-        trainer.fit(data, steps=9)  # one replayed step, no log step
+        trainer.fit(_gpu_batches(), steps=12)  # crosses an epoch end (outside the steps)
     finally:
         torch.cuda.set_sync_debug_mode("default")
-    assert trainer.state.step == 9
+    assert guard.steps == 12
+    assert trainer._graphs is None or trainer._graphs.captured == 1

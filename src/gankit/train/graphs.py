@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar, runtime_checkable
@@ -38,6 +39,8 @@ from torch import Tensor
 __all__ = ["CUDACapture", "CaptureBackend", "EagerCapture", "StepGraphs"]
 
 T = TypeVar("T")
+
+_MAX_WARMING = 16  # kinds of step kept while they warm up
 
 
 @runtime_checkable
@@ -93,12 +96,23 @@ class CUDACapture:
         return out
 
     def capture(self, fn: Callable[[], T]) -> Callable[[], T]:
-        """Record ``fn`` into a new :class:`torch.cuda.CUDAGraph` with its own memory pool."""
+        """Record ``fn`` into a new :class:`torch.cuda.CUDAGraph` with its own memory pool.
+
+        The capture mode is ``"thread_local"``: other threads (a DataLoader's pin-memory
+        thread allocating pinned buffers) may go on while this thread captures.
+        """
         graph = torch.cuda.CUDAGraph()
         current = torch.cuda.current_stream(self.device)
         self.stream.wait_stream(current)
-        with torch.cuda.graph(graph, stream=self.stream):
-            out = fn()
+        try:
+            with torch.cuda.graph(graph, stream=self.stream, capture_error_mode="thread_local"):
+                out = fn()
+        except BaseException as error:
+            # A failed capture_end leaves the side stream current; the first error raised
+            # inside the capture is the informative one.
+            torch.cuda.set_stream(current)
+            cause = error.__context__ if error.__context__ is not None else error
+            raise RuntimeError(f"{type(cause).__name__}: {cause}") from error
         current.wait_stream(self.stream)
 
         def replay() -> T:
@@ -140,6 +154,8 @@ class EagerCapture:
 
 @dataclass
 class _Entry(Generic[T]):
+    """A kind of step: its static inputs, warm-up count and, once captured, its replay."""
+
     static: list[Tensor | None]
     runs: int = 0
     replay: Callable[[], T] | None = None
@@ -153,7 +169,10 @@ class StepGraphs:
         device: where the step runs.
         warmup: eager runs of each kind before it is captured (PyTorch's examples use 3).
         max_graphs: kinds to capture at most; further kinds run eagerly (each graph holds
-            its own activation memory).
+            its own activation memory), with one warning. At most 16 kinds wait for
+            their capture, the least recently seen being dropped, so a stream of
+            one-off kinds (e.g. a schedule that changes Adam's betas every step) runs
+            eagerly without piling up buffers or crowding out the kinds that recur.
         capture: the backend; default :class:`CUDACapture` on ``device``.
 
     Example:
@@ -169,6 +188,7 @@ class StepGraphs:
     max_graphs: int = 8
     capture: CaptureBackend | None = None
     _entries: dict[Hashable, _Entry[object]] = field(default_factory=dict, repr=False)
+    _warned: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.warmup < 1:
@@ -205,12 +225,14 @@ class StepGraphs:
             ``fn``'s outputs (from the warm-up run or the replay).
         """
         assert self.capture is not None
-        entry = self._entries.get(key)
+        entry = self._entries.pop(key, None)
         if entry is None:
-            if len(self._entries) >= self.max_graphs:
-                return fn(list(inputs))  # too many kinds: this one stays eager
+            warming = [k for k, e in self._entries.items() if e.replay is None]
+            if len(warming) >= _MAX_WARMING:
+                del self._entries[warming[0]]  # the least recently seen
             static = [None if t is None else torch.empty_like(t) for t in inputs]
-            entry = self._entries[key] = _Entry(static)
+            entry = _Entry(static)
+        self._entries[key] = entry  # most recently seen last
         for buffer, value in zip(entry.static, inputs, strict=True):
             if buffer is not None and value is not None:
                 buffer.copy_(value, non_blocking=True)
@@ -218,17 +240,32 @@ class StepGraphs:
             if entry.runs < self.warmup:
                 entry.runs += 1
                 return self.capture.warm_up(lambda: fn(entry.static))
+            if self.captured >= self.max_graphs:
+                self._warn_full()
+                return self.capture.warm_up(lambda: fn(entry.static))  # stays eager
             try:
                 entry.replay = self.capture.capture(lambda: fn(entry.static))
             except Exception as error:
                 del self._entries[key]
                 raise RuntimeError(
-                    f"capturing the training step as a CUDA graph failed ({type(error).__name__}: "
-                    f"{error}); a captured step must not read values on the host (.item(), "
-                    "float(tensor), data-dependent Python branches). Train without it: "
-                    "TrainerConfig(cuda_graphs=False)"
+                    f"capturing the training step as a CUDA graph failed ({error}). A captured "
+                    "step must not wait for the device on the host (.item(), float(tensor), "
+                    "printing a tensor, data-dependent Python branches), use a random "
+                    "generator other than the default one, or compile anything new. Train "
+                    "without it: TrainerConfig(cuda_graphs=False)"
                 ) from error
         return entry.replay()  # type: ignore[return-value]
+
+    def _warn_full(self) -> None:
+        if not self._warned:
+            self._warned = True
+            warnings.warn(
+                f"{self.max_graphs} kinds of training step are captured as CUDA graphs; "
+                "further kinds run eagerly (do batch shapes vary, or does a schedule change "
+                "optimizer settings other than the learning rate every step?)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
     def reset(self) -> None:
         """Forget every graph (after the tensors they read were replaced, e.g. on load)."""

@@ -240,9 +240,12 @@ class Trainer:
         )
         self.g_scheduler = g_scheduler(self.g_optimizer) if g_scheduler else None
         self.d_scheduler = d_scheduler(self.d_optimizer) if d_scheduler else None
-        if cfg.cuda_graphs:  # after the schedulers: they keep float base rates and fill_ these
+        # Adam's learning rates as device tensors a captured step reads; after the
+        # schedulers, which thus keep float base rates and fill_ these tensors.
+        self._lr_slots: dict[int, list[Tensor | None]] = {}
+        if cfg.cuda_graphs:
             for optimizer in (self.g_optimizer, self.d_optimizer):
-                _lr_on_device(optimizer, self.device)
+                self._lr_slots[id(optimizer)] = _lr_on_device(optimizer, self.device)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=cfg.precision == "fp16")
         self._amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(cfg.precision)
 
@@ -279,6 +282,11 @@ class Trainer:
         self, *, g_optimizer: Optimizer | None, d_optimizer: Optimizer | None
     ) -> None:
         """Refuse set-ups whose step cannot be captured, saying what to change."""
+        if torch.torch_version.TorchVersion(torch.__version__) < "2.5":
+            raise ValueError(
+                "TrainerConfig.cuda_graphs=True needs torch >= 2.5 (learning-rate schedulers "
+                f"must update a tensor learning rate in place), but this is {torch.__version__}"
+            )
         for name, opt in (("g_optimizer", g_optimizer), ("d_optimizer", d_optimizer)):
             if opt is not None and not all(g.get("capturable") for g in opt.param_groups):
                 raise ValueError(
@@ -471,11 +479,14 @@ class Trainer:
             on_device = bool(group.get("capturable") or group.get("fused"))
             for p in group["params"]:
                 step = obj.state.get(p, {}).get("step")
-                where = p.device if on_device else torch.device("cpu")
-                if isinstance(step, Tensor) and step.device != where:
-                    obj.state[p]["step"] = step.to(where)
+                if not isinstance(step, Tensor):
+                    continue
+                if on_device and (step.device != p.device or step.dtype != torch.float32):
+                    obj.state[p]["step"] = step.to(p.device, torch.float32)
+                elif not on_device and step.device.type != "cpu":
+                    obj.state[p]["step"] = step.cpu()
         if self.config.cuda_graphs:
-            _lr_on_device(obj, self.device)
+            self._lr_slots[id(obj)] = _lr_on_device(obj, self.device)
 
     def checkpoint_dict(self) -> dict[str, Any]:
         """Return the checkpoint :meth:`save` writes (tensors and plain values only)."""
@@ -680,7 +691,8 @@ class Trainer:
             for i in range(len(inputs))
         )
         flat = [t for pair in inputs for t in pair]
-        key = (flags, *(None if t is None else (t.shape, t.stride(), t.dtype) for t in flat))
+        shapes = tuple(None if t is None else (t.shape, t.stride(), t.dtype) for t in flat)
+        key = (flags, shapes, self._optimizer_settings())
 
         def step(static: list[Tensor | None]) -> tuple[list[dict[str, Tensor]], dict[str, Tensor]]:
             pairs = [(cast(Tensor, static[2 * i]), static[2 * i + 1]) for i in range(len(flags))]
@@ -702,6 +714,29 @@ class Trainer:
         self._step_schedulers()
         self._accumulate(g_losses, 1)
         self._fire("on_generator_step", dict(g_losses))
+
+    def _optimizer_settings(self) -> tuple[Any, ...]:
+        """What a captured step bakes in from the optimizers' groups (part of its kind).
+
+        A learning rate that was replaced instead of updated in place (by hand, or by a
+        scheduler of an older torch) is first written into the device tensor the graphs
+        read. Other settings (betas, eps, weight decay) are read when a step is
+        captured, so a change makes a new kind of step.
+        """
+        out = []
+        for optimizer in (self.g_optimizer, self.d_optimizer):
+            slots = self._lr_slots.get(id(optimizer), [])
+            for group, slot in itertools.zip_longest(optimizer.param_groups, slots):
+                if slot is not None and group["lr"] is not slot:
+                    lr = group["lr"]
+                    if isinstance(lr, Tensor):
+                        slot.copy_(lr)
+                    else:
+                        slot.fill_(lr)
+                    group["lr"] = slot
+                skip = ("params", "param_names", "initial_lr")
+                out.append(tuple((k, _frozen(v)) for k, v in group.items() if k not in skip))
+        return tuple(out)
 
     def _discriminator_update(
         self, real: Tensor, labels: Tensor | None, *, keep_graph: bool
@@ -927,16 +962,37 @@ def _backward(loss: Tensor) -> None:
     loss.backward()  # type: ignore[no-untyped-call]
 
 
-def _lr_on_device(optimizer: Optimizer, device: torch.device) -> None:
-    """Hold each group's learning rate in a device tensor, which a captured step reads.
+def _lr_on_device(optimizer: Optimizer, device: torch.device) -> list[Tensor | None]:
+    """Hold Adam's (and AdamW's) learning rates in device tensors a captured step reads.
 
-    Schedulers then change it in place (``fill_``) instead of replacing a float that the
-    graph baked in.
+    Schedulers then change them in place (``fill_``) instead of replacing a float that the
+    graph baked in. Other optimizers keep float rates (not all of them accept tensors);
+    for them a new rate makes a new kind of step. Returns the tensor of each group, or
+    ``None`` where the rate stays a float.
     """
+    slots: list[Tensor | None] = []
     for group in optimizer.param_groups:
+        if not isinstance(optimizer, (torch.optim.Adam, torch.optim.AdamW)):
+            slots.append(None)
+            continue
         lr = group["lr"]
         if not (isinstance(lr, Tensor) and lr.device == device):
-            group["lr"] = torch.tensor(float(lr), dtype=torch.float32, device=device)
+            lr = group["lr"] = torch.tensor(float(lr), dtype=torch.float32, device=device)
+        slots.append(lr)
+    return slots
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for an optimizer setting (tensors by identity)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    try:
+        hash(value)
+    except TypeError:
+        return id(value)
+    return value
 
 
 def _portable(state: dict[str, Any]) -> dict[str, Any]:
