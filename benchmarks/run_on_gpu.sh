@@ -15,17 +15,17 @@ stage() { echo "=== $1 ($(date -u +%H:%M:%S))"; }
 stage "device"
 python3 -c "import torch, torchvision; print(torch.__version__, torchvision.__version__, torch.cuda.get_device_name())" | tee "$out/device.txt"
 stage "gpu tests"
-timeout 90 python3 -m pytest -m gpu -q -p no:cacheprovider 2>&1 | tail -5 | tee "$out/gpu_tests.txt"
+timeout 110 python3 -m pytest -m gpu -q -p no:cacheprovider -rf 2>&1 | tail -30 | tee "$out/gpu_tests.txt"
 stage "throughput dcgan64"
-timeout 200 python3 benchmarks/throughput.py --device cuda --presets dcgan64 --windows 5 \
+timeout 220 python3 benchmarks/throughput.py --device cuda --presets dcgan64 --windows 5 \
   --json "$out/throughput-dcgan64.json" --markdown "$out/throughput-dcgan64.md"
 stage "throughput celeba32"
-timeout 120 python3 benchmarks/throughput.py --device cuda --presets celeba32 --windows 5 \
+timeout 90 python3 benchmarks/throughput.py --device cuda --presets celeba32 --batch-sizes 128 --windows 5 \
   --json "$out/throughput-celeba32.json" --markdown "$out/throughput-celeba32.md"
 stage "sanity"
-timeout 90 python3 benchmarks/throughput.py --device cuda --sanity --presets dcgan64 \
-  --batch-sizes 128 --json "$out/sanity.json" --markdown "$out/sanity.md"
+timeout 100 python3 benchmarks/throughput.py --device cuda --sanity --presets dcgan64 \
+  --batch-sizes 128 --sanity-modes bf16-cl,compile,graphs,cuda-graphs --json "$out/sanity.json" --markdown "$out/sanity.md"
 stage "data path"
-timeout 60 python3 benchmarks/data_path.py --device cuda --json "$out/data_path.json" \
+timeout 50 python3 benchmarks/data_path.py --device cuda --json "$out/data_path.json" \
   --markdown "$out/data_path.md"
 stage "done"
