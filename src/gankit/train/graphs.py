@@ -108,9 +108,10 @@ class CUDACapture:
             with torch.cuda.graph(graph, stream=self.stream, capture_error_mode="thread_local"):
                 out = fn()
         except BaseException as error:
-            # A failed capture_end leaves the side stream current; the first error raised
-            # inside the capture is the informative one.
-            torch.cuda.set_stream(current)
+            torch.cuda.set_stream(current)  # a failed capture_end leaves the side stream current
+            if not isinstance(error, Exception):
+                raise  # Ctrl-C and friends stay what they are
+            # The first error raised inside the capture is the informative one.
             cause = error.__context__ if error.__context__ is not None else error
             raise RuntimeError(f"{type(cause).__name__}: {cause}") from error
         current.wait_stream(self.stream)
