@@ -140,3 +140,15 @@ def test_data_path_rows_complete_and_positive(tmp_path: Path) -> None:
             continue
         assert row["status"] == "ok", row
         assert row["images_per_s"] > 0, row
+
+
+def test_op_count_counts_a_training_steps_operations(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = import_script("op_count").main(
+        ["--presets", "celeba32", "--modes", "eager,bf16-cl", "--batch-size", "4", "--steps", "1"]
+    )
+    ops = {r["mode"]: r["ops"] for r in rows}
+    assert 100 < ops["eager"] < 2000
+    assert ops["bf16-cl"] > ops["eager"]  # autocast adds the casts
+    assert "| celeba32 | 4 | eager |" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="eager gankit modes"):
+        import_script("op_count").main(["--modes", "cuda-graphs"])
