@@ -101,9 +101,15 @@ class EMA(Hook):
         self._last_images = state.images_seen
 
     @torch.no_grad()
-    def on_step_end(self, trainer: Trainer, state: TrainState) -> None:
-        """Blend the generator into the average every ``every`` steps."""
-        if state.step % self.every:
+    def on_generator_step(
+        self, trainer: Trainer, state: TrainState, losses: Mapping[str, Tensor]
+    ) -> None:
+        """Blend the generator into the average after every ``every``-th generator update.
+
+        Right after the update, before ``on_log`` and ``on_step_end``: a checkpoint
+        written there holds this step's average whatever the order of the hooks.
+        """
+        if (state.step + 1) % self.every:  # state.step counts this step from on_step_end
             return
         ema = self._ensure(trainer)
         beta = self.decay_at(self.updates, state.images_seen - self._last_images)
