@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
@@ -20,13 +21,36 @@ class StopOnRankZero(gk.train.Hook):
             state.should_stop = True
 
 
+class NaNOnRankOne(gk.losses.NonSaturating):
+    """The generator loss turns NaN on rank 1 only, from its second call (step 2) on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def generator(self, fake_logits: torch.Tensor, real_logits: Any = None) -> torch.Tensor:
+        self.calls += 1
+        loss = super().generator(fake_logits, real_logits)
+        bad = self.calls >= 2 and os.environ["RANK"] == "1"
+        return loss * float("nan") if bad else loss
+
+
 def main(out_dir: str, mode: str = "plain") -> None:
     G, D = tiny_conv_pair(seed=int(os.environ["RANK"]))  # different init: DDP must sync it
     data = torch.rand(48, 3, 8, 8) * 2 - 1
     loader = DataLoader(data, batch_size=6, shuffle=True, drop_last=True)  # type: ignore[arg-type]
-    hooks = [StopOnRankZero()] if mode == "stop" else []
-    trainer = gk.Trainer(G, D, config=gk.TrainerConfig(device="cpu", log_every=2), hooks=hooks)
-    trainer.fit(loader, steps=5)
+    hooks: list[gk.train.Hook] = [StopOnRankZero()] if mode == "stop" else []
+    ckpt_dir = os.path.join(out_dir, "ckpt")
+    if mode == "nan":
+        hooks.append(gk.train.hooks.Checkpoint(ckpt_dir, every_n_steps=1, every_n_epochs=None))
+    loss = NaNOnRankOne() if mode == "nan" else None
+    config = gk.TrainerConfig(device="cpu", log_every=2)
+    trainer = gk.Trainer(G, D, config=config, hooks=hooks, loss=loss)
+    error = None
+    try:
+        trainer.fit(loader, steps=5)
+    except gk.train.NonFiniteLossError as e:
+        error = [e.step, e.loss]
     torch.save(
         {
             # Parameters, not buffers: BatchNorm running statistics are per-rank (rank 0's
@@ -38,6 +62,8 @@ def main(out_dir: str, mode: str = "plain") -> None:
             "images_seen": trainer.state.images_seen,
             "metrics": trainer.state.metrics,
             "world": trainer.dist.world_size,
+            "error": error,
+            "checkpoints": sorted(os.listdir(ckpt_dir)) if os.path.isdir(ckpt_dir) else [],
         },
         os.path.join(out_dir, f"rank{trainer.dist.rank}.pt"),
     )

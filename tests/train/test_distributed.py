@@ -44,6 +44,15 @@ def test_a_stop_asked_on_rank_zero_stops_every_rank_at_the_same_step(tmp_path: P
     assert r0["step"] == r1["step"] == 4
 
 
+def test_a_nan_on_one_rank_stops_every_rank_and_rank_zero_saves_nothing_after_it(
+    tmp_path: Path,
+) -> None:
+    r0, r1 = _launch(tmp_path, "nan")  # rank 1's g_loss is NaN from step 2 (a log step) on
+    assert r1["error"] == [2, "g_loss"]
+    assert r0["error"] == [2, "loss on another rank"]  # its own losses were finite
+    assert r0["checkpoints"] == ["step-00000001.pt"]  # step 2's weights got NaN gradients
+
+
 def test_single_process_data_is_untouched() -> None:
     data = [torch.zeros(1)]
     assert shard_data(data, DistInfo(), seed=0) is data

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 from torch import Tensor
 
+from gankit.train.distributed import all_reduce_max
 from gankit.train.hook import Hook
 
 if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
 
-_NAMES = ("d_loss", "penalty", "g_loss")
+_NAMES = ("d_loss", "penalty", "g_loss", "loss on another rank")
+_OTHER_RANK = 3
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -47,6 +49,11 @@ class NonFiniteGuard(Hook):
     finite. The record is read (one host sync) at every ``on_log``, at epoch end, at fit
     end and before every checkpoint save, which it vetoes: a checkpoint is never written
     after a loss went bad. The :class:`~gankit.Trainer` adds one automatically.
+
+    Under DDP the ranks share their records after every step (one small all-reduce,
+    queued on the device like the gradients' own): a loss that went bad on one rank
+    spoiled every rank's weights through the averaged gradients, so rank 0 must refuse
+    to save them too, and every rank stops at the same check.
 
     Example:
         >>> guard = NonFiniteGuard()
@@ -90,6 +97,19 @@ class NonFiniteGuard(Hook):
         if self._step is not None:
             self._observe(losses, self._step + 1)
             self._step = self._step + 1
+            if trainer.dist.enabled:
+                self._share(trainer)
+
+    def _share(self, trainer: Trainer) -> None:
+        """Take the earliest bad step of any rank into this rank's record."""
+        assert self._record is not None
+        inf = torch.full_like(self._record[0], float("inf"))
+        mine = torch.where(self._record[0] >= 0, self._record[0], inf)
+        first = -all_reduce_max(-mine.reshape(1), trainer.dist)[0]
+        other = torch.stack([first, torch.full_like(first, _OTHER_RANK), first * float("nan")])
+        self._record = torch.where(
+            (self._record[0] < 0) & torch.isfinite(first), other, self._record
+        )
 
     def check(self) -> None:
         """Raise :class:`~gankit.train.NonFiniteLossError` if any recorded loss was not finite."""
