@@ -224,20 +224,18 @@ class Trainer:
         if cfg.cuda_graphs:
             self._check_graphs_supported(g_optimizer=g_optimizer, d_optimizer=d_optimizer)
         fused = cfg.fused_adam if cfg.fused_adam is not None else self.device.type == "cuda"
-        self.g_optimizer = g_optimizer or torch.optim.Adam(
-            self.generator.parameters(),
-            lr=cfg.lr_g,
-            betas=cfg.betas,
-            fused=fused or None,
-            capturable=cfg.cuda_graphs,
-        )
-        self.d_optimizer = d_optimizer or torch.optim.Adam(
-            self.discriminator.parameters(),
-            lr=cfg.lr_d,
-            betas=cfg.betas,
-            fused=fused or None,
-            capturable=cfg.cuda_graphs,
-        )
+
+        def adam(net: nn.Module, lr: float) -> Optimizer:
+            return torch.optim.Adam(
+                net.parameters(),
+                lr=lr,
+                betas=cfg.betas,
+                fused=fused or None,
+                capturable=cfg.cuda_graphs,
+            )
+
+        self.g_optimizer = g_optimizer or adam(self.generator, cfg.lr_g)
+        self.d_optimizer = d_optimizer or adam(self.discriminator, cfg.lr_d)
         self.g_scheduler = g_scheduler(self.g_optimizer) if g_scheduler else None
         self.d_scheduler = d_scheduler(self.d_optimizer) if d_scheduler else None
         # Adam's learning rates as device tensors a captured step reads; after the
