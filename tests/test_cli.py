@@ -127,7 +127,7 @@ def test_fid_accepts_folders_caches_statistics_and_checkpoints(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(cli, "load_inception", lambda *a, **k: _TinyExtractor())
+    monkeypatch.setattr(cli.fid, "load_inception", lambda *a, **k: _TinyExtractor())
     root = make_official(tmp_path / "celeba")
     cache = tmp_path / "c.npy"
     assert (

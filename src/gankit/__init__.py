@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from gankit import cli, data, losses, metrics, models, train
+from gankit import cli, data, losses, metrics, models, recipes, train
 from gankit._version import __version__
 from gankit.train import Trainer, TrainerConfig
 
@@ -22,5 +22,6 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "recipes",
     "train",
 ]

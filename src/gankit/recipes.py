@@ -1,0 +1,142 @@
+"""Published training recipes: a pair of nets with the loss and optimizer settings it was trained with.
+
+A :class:`Recipe` is what ``gankit train --arch NAME`` (and the example) start from; library
+users can take one and change any part. Recipes know the models, the losses and the
+trainer's config, but nothing of the loop.
+
+Example:
+    >>> r = recipe("dcgan64")
+    >>> r.image_size, type(r.loss).__name__, r.trainer_config(device="cpu").betas
+    (64, 'NonSaturating', (0.5, 0.999))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from gankit.losses import AdversarialLoss, NonSaturating, Regularizer
+from gankit.models import build, celeba32, dcgan
+from gankit.models.serialize import ModelConfig
+from gankit.train.config import TrainerConfig
+
+__all__ = ["RECIPES", "Recipe", "recipe"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recipe:
+    """A generator/discriminator pair with the training settings of its source.
+
+    Args:
+        name: the recipe's name, e.g. ``"dcgan64"``.
+        generator: the generator's config.
+        discriminator: the discriminator's config.
+        loss: the adversarial loss.
+        regularizer: a discriminator penalty, or ``None``.
+        trainer: :class:`~gankit.TrainerConfig` fields the source prescribes
+            (learning rates, betas, ``n_critic``, ...).
+        source: where the recipe comes from (paper, official configuration).
+
+    Example:
+        >>> r = recipe("celeba32")
+        >>> G, D = r.build()
+        >>> G.latent_dim, r.trainer["lr_g"]
+        (100, 0.0002)
+    """
+
+    name: str
+    generator: ModelConfig
+    discriminator: ModelConfig
+    loss: AdversarialLoss
+    regularizer: Regularizer | None = None
+    trainer: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def image_size(self) -> int:
+        """The side of the generated images."""
+        return int(getattr(self.generator, "image_size", 0))
+
+    def build(self) -> tuple[nn.Module, nn.Module]:
+        """Build ``(generator, discriminator)`` from the configs.
+
+        Example:
+            >>> G, D = recipe("celeba32").build()
+            >>> type(G).__name__
+            'ConvGenerator'
+        """
+        return build(self.generator), build(self.discriminator)
+
+    def trainer_config(self, **overrides: Any) -> TrainerConfig:
+        """Return a :class:`~gankit.TrainerConfig` with the recipe's settings and ``overrides``.
+
+        Example:
+            >>> recipe("dcgan64").trainer_config(device="cpu", lr_g=1e-4).lr_g
+            0.0001
+        """
+        return TrainerConfig(**{**self.trainer, **overrides})
+
+
+_DCGAN_TRAINER: Mapping[str, Any] = {"lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999)}
+
+
+def _dcgan64(*, num_classes: int = 0) -> Recipe:
+    g, d = dcgan(image_size=64, num_classes=num_classes)
+    return Recipe(
+        name="dcgan64",
+        generator=g,
+        discriminator=d,
+        loss=NonSaturating(),
+        trainer=_DCGAN_TRAINER,
+        source="Radford et al. 2016 (arXiv:1511.06434), PyTorch examples/dcgan",
+    )
+
+
+def _celeba32(*, num_classes: int = 0) -> Recipe:
+    g, d = celeba32(num_classes=num_classes)
+    return Recipe(
+        name="celeba32",
+        generator=g,
+        discriminator=d,
+        loss=NonSaturating(),
+        trainer=_DCGAN_TRAINER,
+        source="the 32x32 face-generation write-ups gankit grew from (DCGAN recipe)",
+    )
+
+
+RECIPES: dict[str, Callable[..., Recipe]] = {
+    "celeba32": _celeba32,
+    "dcgan64": _dcgan64,
+}
+"""Recipe factories by name; each takes ``num_classes=`` (0: unconditional)."""
+
+
+def recipe(name: str, *, num_classes: int = 0) -> Recipe:
+    """Return the recipe ``name`` (one of :data:`RECIPES`).
+
+    Args:
+        name: e.g. ``"dcgan64"`` or ``"celeba32"``.
+        num_classes: make both nets class-conditional on this many classes.
+
+    Returns:
+        The :class:`Recipe`.
+
+    Raises:
+        TypeError: if ``name`` is not a string.
+        ValueError: naming the value and the known recipes.
+
+    Example:
+        >>> recipe("nope")
+        Traceback (most recent call last):
+        ...
+        ValueError: recipe name must be one of celeba32, dcgan64, got 'nope'
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"recipe name must be a str, got {type(name).__name__}")
+    if name not in RECIPES:
+        raise ValueError(f"recipe name must be one of {', '.join(sorted(RECIPES))}, got {name!r}")
+    return RECIPES[name](num_classes=num_classes)
