@@ -16,6 +16,7 @@ from gankit.models import (
 )
 from tests.strategies import (
     INVALID_MLP_VALUES,
+    expected_error,
     invalid_overrides,
     mlp_discriminator_configs,
     mlp_generator_configs,
@@ -50,11 +51,11 @@ def test_mlp_shapes_and_gradients(
 
 
 @given(cfg=mlp_generator_configs(), bad=invalid_overrides(INVALID_MLP_VALUES))
-def test_invalid_mlp_configs_raise_value_error(
+def test_invalid_mlp_configs_raise_type_or_value_error(
     cfg: MLPGeneratorConfig, bad: dict[str, Any]
 ) -> None:
-    ((field, _),) = bad.items()
-    with pytest.raises(ValueError, match=field):
+    ((field, value),) = bad.items()
+    with pytest.raises(expected_error(MLPGeneratorConfig, field, value), match=field):
         dataclasses.replace(cfg, **bad)
 
 
@@ -62,8 +63,8 @@ def test_invalid_mlp_configs_raise_value_error(
 def test_invalid_mlp_discriminator_configs_raise(
     cfg: MLPDiscriminatorConfig, bad: dict[str, Any]
 ) -> None:
-    ((field, _),) = bad.items()
-    with pytest.raises(ValueError, match=field):
+    ((field, value),) = bad.items()
+    with pytest.raises(expected_error(MLPDiscriminatorConfig, field, value), match=field):
         dataclasses.replace(cfg, **bad)
 
 

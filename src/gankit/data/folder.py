@@ -11,12 +11,12 @@ from typing import Literal
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from gankit._validation import check_crop, check_image_size
 from gankit.data.transforms import (
+    CROP_PRESETS,
     IMAGE_EXTENSIONS,
     CropSpec,
     UnreadableImageError,
-    _check_crop,
-    _check_image_size,
     load_image,
     uint8_to_float,
 )
@@ -126,8 +126,9 @@ class ImageFolder(Dataset[Tensor]):
         recursive: bool = True,
         files: Sequence[str] | None = None,
     ) -> None:
-        self.image_size = _check_image_size(image_size)
-        self.crop = _check_crop(crop)
+        self.image_size = check_image_size(image_size)
+        check_crop(crop, CROP_PRESETS)
+        self.crop = crop
         if channels not in (1, 3):
             raise ValueError(f"channels must be one of 1, 3, got {channels!r}")
         self.channels: Literal[1, 3] = channels

@@ -13,7 +13,8 @@ from typing import ClassVar
 import torch
 from torch import Tensor
 
-from gankit.losses._checks import check_non_negative, check_positive, format_repr
+from gankit._validation import check_non_negative, check_positive
+from gankit.losses._common import format_repr
 from gankit.losses.base import DiscriminatorFn
 from gankit.losses.penalties import dragan_penalty, gradient_penalty, r1_penalty, r2_penalty
 

@@ -40,7 +40,8 @@ from typing import ClassVar, Literal, TypeAlias
 import torch.nn.functional as F
 from torch import Tensor
 
-from gankit.losses._checks import as_float, check_reduction, reduce_values
+from gankit._validation import as_logits, check_reduction
+from gankit.losses._common import reduce_values
 from gankit.losses.base import GANLoss, Reduction
 
 __all__ = [
@@ -124,8 +125,8 @@ def relativistic_average_discriminator_loss(
     """
     flavour = _check_flavour(flavour)
     reduction = check_reduction(reduction)
-    real = as_float("real_logits", real_logits)
-    fake = as_float("fake_logits", fake_logits)
+    real = as_logits("real_logits", real_logits)
+    fake = as_logits("fake_logits", fake_logits)
     return _relativistic(real, fake, flavour, reduction)
 
 
@@ -170,8 +171,8 @@ def relativistic_average_generator_loss(
     """
     flavour = _check_flavour(flavour)
     reduction = check_reduction(reduction)
-    fake = as_float("fake_logits", fake_logits)
-    real = as_float("real_logits", real_logits)
+    fake = as_logits("fake_logits", fake_logits)
+    real = as_logits("real_logits", real_logits)
     return _relativistic(fake, real, flavour, reduction)
 
 

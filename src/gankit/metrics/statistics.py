@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from gankit.metrics._validation import ArrayLike, as_float64, check_positive_int
+from gankit._validation import ArrayLike, as_float64, check_positive_int
 from gankit.metrics.frechet import frechet_distance
 
 __all__ = ["FeatureStatistics", "GaussianStatistics", "statistics_from_features"]
