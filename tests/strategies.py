@@ -357,3 +357,21 @@ def fuzzed_fields(draw: st.DrawFn, cls: type, *, max_fields: int = 3) -> dict[st
     names = sorted(f.name for f in dataclasses.fields(cls))
     chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=max_fields, unique=True))
     return {name: draw(fuzz_values()) for name in chosen}
+
+
+AWKWARD_VALUES: list[Any] = [
+    *_AWKWARD_NUMBERS,
+    *_AWKWARD_STRINGS,
+    None,
+    True,
+    False,
+    [],
+    [1, 2],
+    (),
+    (1,),
+    (64, 64),
+    (0.5, 0.999),
+    (10**400,),
+    {},
+]
+"""Every value :func:`fuzz_values` favours, for exhaustive one-field sweeps."""

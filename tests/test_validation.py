@@ -3,14 +3,20 @@ bad value, the message naming the argument, the value and what is allowed."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+import typing
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+import gankit as gk
 from gankit import _validation as V
 from gankit._validation import (
     as_float64,
@@ -36,6 +42,13 @@ from gankit._validation import (
     module_device,
     show,
 )
+from gankit.models import (
+    DiscriminatorConfig,
+    GeneratorConfig,
+    MLPDiscriminatorConfig,
+    MLPGeneratorConfig,
+)
+from tests.strategies import AWKWARD_VALUES, fuzz_values, fuzzed_fields, matches_annotation
 
 HUGE = 10**400  # float(HUGE) raises OverflowError
 
@@ -354,3 +367,182 @@ def test_module_device() -> None:
     assert module_device(with_buffer) == torch.device("cpu")
     if torch.cuda.is_available():  # pragma: no cover - only on GPU machines
         assert module_device(torch.nn.Linear(2, 2).cuda()).type == "cuda"
+
+
+# ---------------------------------------------------------------- fuzzing every config (16.6)
+
+_CONFIGS: list[type] = [
+    GeneratorConfig,
+    DiscriminatorConfig,
+    MLPGeneratorConfig,
+    MLPDiscriminatorConfig,
+    gk.TrainerConfig,
+]
+
+
+def _names_a_field(error: BaseException | None, fields: Iterable[str]) -> bool:
+    message = str(error)
+    return any(re.search(rf"\b{re.escape(f)}\b", message) for f in fields)
+
+
+def _construct(factory: Callable[..., Any], kwargs: dict[str, Any], hints: dict[str, Any]) -> Any:
+    """Call ``factory(**kwargs)`` and check the one rule against the annotations ``hints``.
+
+    Only TypeError/ValueError naming a fuzzed argument may escape (anything else, e.g.
+    OverflowError or AttributeError, fails the test); a value of the wrong type is never
+    accepted; TypeError only if some value has the wrong type, and surely if all do.
+    """
+    wrong = [k for k, v in kwargs.items() if not matches_annotation(v, hints[k])]
+    refused: TypeError | ValueError | None = None
+    try:
+        made = factory(**kwargs)
+    except (TypeError, ValueError) as error:
+        refused = error
+    else:
+        assert not wrong, f"{kwargs}: accepted a value of the wrong type for {wrong}"
+        return made
+    assert _names_a_field(refused, kwargs), f"{kwargs} -> {type(refused).__name__}: {refused}"
+    if not wrong:
+        assert isinstance(refused, ValueError), f"{kwargs} -> TypeError: {refused}"
+    elif len(wrong) == len(kwargs):
+        assert isinstance(refused, TypeError), f"{kwargs} -> ValueError: {refused}"
+    return None
+
+
+def _cheap(cfg: Any) -> bool:
+    if isinstance(cfg, (GeneratorConfig, DiscriminatorConfig)):
+        sizes = (cfg.image_size, max(cfg.widths), cfg.channels * 8, cfg.num_classes)
+    else:
+        sizes = (cfg.data_dim, max(cfg.hidden_dims), len(cfg.hidden_dims), cfg.num_classes)
+    extra = (getattr(cfg, "latent_dim", 0), getattr(cfg, "class_embedding_dim", 0) or 0)
+    return max(*sizes, *extra) <= 128
+
+
+def _build_and_run(cfg: Any) -> None:
+    """An accepted model config builds, and the net maps a batch of 2 to the right shape."""
+    net = gk.models.build(cfg)
+    labels = torch.zeros(2, dtype=torch.long) if cfg.num_classes else None
+    with torch.no_grad():
+        if isinstance(cfg, GeneratorConfig):
+            out = net(torch.randn(2, cfg.latent_dim), labels)
+            assert out.shape == (2, cfg.channels, cfg.image_size, cfg.image_size)
+        elif isinstance(cfg, DiscriminatorConfig):
+            out = net(torch.randn(2, cfg.channels, cfg.image_size, cfg.image_size), labels)
+            assert out.shape == (2,)
+        elif isinstance(cfg, MLPGeneratorConfig):
+            assert net(torch.randn(2, cfg.latent_dim), labels).shape == (2, cfg.data_dim)
+        else:
+            assert net(torch.randn(2, cfg.data_dim), labels).shape == (2,)
+
+
+def _tiny_mlp_pair() -> tuple[torch.nn.Module, torch.nn.Module]:
+    G = gk.models.build_mlp_generator(
+        MLPGeneratorConfig(latent_dim=2, data_dim=1, hidden_dims=(4,))
+    )
+    D = gk.models.build_mlp_discriminator(MLPDiscriminatorConfig(data_dim=1, hidden_dims=(4,)))
+    return G, D
+
+
+def _use(cfg: Any) -> None:
+    """What an accepted config must allow: a Trainer, or a working net (when cheap)."""
+    if isinstance(cfg, gk.TrainerConfig):
+        if not cfg.cuda_graphs:  # CUDA-only; the Trainer checks the device it resolves
+            G, D = _tiny_mlp_pair()
+            assert gk.Trainer(G, D, config=cfg).config is cfg
+    elif _cheap(cfg):
+        _build_and_run(cfg)
+
+
+@pytest.mark.parametrize("cls", _CONFIGS, ids=lambda c: c.__name__)
+def test_every_field_of_every_config_against_awkward_values(cls: type) -> None:
+    """Each field alone set to each awkward value (huge ints, 10**400, NaN, None, ...)."""
+    hints = typing.get_type_hints(cls)
+    for field in dataclasses.fields(cls):
+        for value in AWKWARD_VALUES:
+            cfg = _construct(cls, {field.name: value}, hints)
+            if cfg is not None:
+                _use(cfg)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), cls=st.sampled_from(_CONFIGS))
+def test_fuzzed_configs_raise_only_type_or_value_errors_naming_the_field(
+    data: st.DataObject, cls: type
+) -> None:
+    """Issue 16.6: arbitrary values in any fields of any config are refused at construction
+    with TypeError/ValueError naming a field, and every accepted config works."""
+    kwargs = data.draw(fuzzed_fields(cls), label="fields")
+    cfg = _construct(cls, kwargs, typing.get_type_hints(cls))
+    if cfg is not None:
+        _use(cfg)
+
+
+_FUZZ_DIR = "gankit-fuzz-never-written"  # hooks keep the path; nothing is written on construction
+
+
+def _fid() -> Any:
+    stats = gk.metrics.GaussianStatistics(np.zeros(2), np.eye(2), 4)
+    return gk.metrics.FID(lambda x: x.flatten(1)[:, :2], stats)
+
+
+H, L = gk.train.hooks, gk.losses
+# Classes whose keyword arguments are validated: (class, factory, the arguments fuzzed).
+_TARGETS: dict[str, tuple[type, Callable[..., Any], list[str]]] = {
+    "EMA": (H.EMA, H.EMA, ["decay", "half_life_images", "warmup", "every"]),
+    "Checkpoint": (
+        H.Checkpoint,
+        lambda **kw: H.Checkpoint(_FUZZ_DIR, **kw),
+        ["every_n_steps", "every_n_epochs", "keep_last", "monitor", "mode"],
+    ),
+    "ConsoleSummary": (H.ConsoleSummary, H.ConsoleSummary, ["every_n_epochs"]),
+    "SampleGrid": (
+        H.SampleGrid,
+        lambda **kw: H.SampleGrid(_FUZZ_DIR, **kw),
+        ["n", "nrow", "every_n_steps", "every_n_epochs", "seed", "ema"],
+    ),
+    "ProgressBar": (H.ProgressBar, H.ProgressBar, ["disable"]),
+    "FIDEvaluation": (
+        H.FIDEvaluation,
+        lambda **kw: H.FIDEvaluation(_fid(), **kw),
+        ["num_samples", "every_n_steps", "every_n_epochs", "ema", "seed"],
+    ),
+    "NonSaturating": (
+        L.NonSaturating,
+        L.NonSaturating,
+        ["real_target", "fake_target", "flip_prob", "reduction"],
+    ),
+    "LeastSquares": (L.LeastSquares, L.LeastSquares, ["a", "b", "c", "reduction"]),
+    "Hinge": (L.Hinge, L.Hinge, ["reduction"]),
+    "RelativisticAverage": (L.RelativisticAverage, L.RelativisticAverage, ["flavour", "reduction"]),
+    "GradientPenalty": (L.GradientPenalty, L.GradientPenalty, ["weight", "target", "one_sided"]),
+    "DRAGANPenalty": (L.DRAGANPenalty, L.DRAGANPenalty, ["weight", "scale", "target"]),
+    "R1Penalty": (L.R1Penalty, L.R1Penalty, ["gamma"]),
+    "ToyFaces": (
+        gk.data.ToyFaces,
+        lambda **kw: gk.data.ToyFaces(**{"n": 2, **kw}),
+        ["n", "image_size", "seed", "supersample"],
+    ),
+    "FeatureStatistics": (
+        gk.metrics.FeatureStatistics,
+        gk.metrics.FeatureStatistics,
+        ["num_features"],
+    ),
+}
+
+
+@pytest.mark.parametrize("target", sorted(_TARGETS))
+def test_every_argument_against_awkward_values(target: str) -> None:
+    cls, factory, names = _TARGETS[target]
+    hints = typing.get_type_hints(cls.__init__)
+    for name in names:
+        for value in AWKWARD_VALUES:
+            _construct(factory, {name: value}, hints)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), target=st.sampled_from(sorted(_TARGETS)))
+def test_fuzzed_hook_loss_data_and_metric_arguments(data: st.DataObject, target: str) -> None:
+    cls, factory, names = _TARGETS[target]
+    chosen = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
+    kwargs = {name: data.draw(fuzz_values(), label=name) for name in chosen}
+    _construct(factory, kwargs, typing.get_type_hints(cls.__init__))

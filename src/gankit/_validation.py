@@ -21,6 +21,7 @@ against them before anything is built):
 :data:`MAX_DATA_DIM`      MLP data size, ``2**20``
 :data:`MAX_NUM_CLASSES`   classes of a conditional net, ``2**20``
 :data:`MAX_PARAMETERS`    parameters of one built net, ``2**30`` (4 GiB in float32)
+:data:`MAX_FEATURES`      feature size of metric statistics, ``2**14``
 :data:`MAX_GRID_IMAGES`   images sampled at once for a grid or a log, ``2**16``
 :data:`MAX_CROP`          crop side in pixels of the source image, ``2**16``
 :data:`INT64_MAX`         any other int, ``2**63 - 1`` (what torch can hold)
@@ -60,6 +61,8 @@ MAX_PARAMETERS = 2**30
 """Largest number of parameters of one net described by a config (4 GiB in float32)."""
 MAX_CROP = 2**16
 """Largest crop side (pixels of the source image)."""
+MAX_FEATURES = 2**14
+"""Largest feature size of running feature statistics (its covariance: 2 GiB in float64)."""
 MAX_GRID_IMAGES = 2**16
 """Largest number of images sampled at once for a grid or a log."""
 
@@ -413,6 +416,32 @@ def check_optional_bool(owner: str, field: str, value: Any) -> bool | None:
     """
     if value is not None and not isinstance(value, bool):
         raise _type_error(owner, field, value, "None, True or False")
+    return value
+
+
+def check_optional_str(owner: str, field: str, value: Any) -> str | None:
+    """Return ``value`` if it is ``None`` or a non-empty ``str``.
+
+    Args:
+        owner: The config class (``""`` for a plain function argument).
+        field: The field or argument name.
+        value: The value to check.
+
+    Returns:
+        ``value`` unchanged.
+
+    Raises:
+        TypeError: If it is neither ``None`` nor a ``str``.
+        ValueError: If it is the empty string.
+
+    Example:
+        >>> check_optional_str("Checkpoint", "monitor", "fid")
+        'fid'
+    """
+    if value is not None and not isinstance(value, str):
+        raise _type_error(owner, field, value, "None or a non-empty str")
+    if value == "":
+        raise _value_error(owner, field, value, "None or a non-empty str")
     return value
 
 

@@ -146,8 +146,12 @@ def test_update_and_merge_validation() -> None:
         acc.update(np.zeros((4, 3)))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"other\.num_features must equal 3, got 2"):
         acc.merge(FeatureStatistics(2))
-    with pytest.raises(ValueError, match="num_features must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"num_features must be an int in \[1, 16384\], got 0"):
         FeatureStatistics(0)
+    with pytest.raises(
+        ValueError, match=r"num_features must be an int in \[1, 16384\], got 1048576"
+    ):
+        FeatureStatistics(2**20)  # its covariance would need 8 TiB
     acc.update(torch.zeros(0, 3))
     assert acc.num_samples == 0
 

@@ -40,7 +40,7 @@ from typing import ClassVar, Literal, TypeAlias
 import torch.nn.functional as F
 from torch import Tensor
 
-from gankit._validation import as_logits, check_reduction
+from gankit._validation import as_logits, check_reduction, show
 from gankit.losses._common import reduce_values
 from gankit.losses.base import GANLoss, Reduction
 
@@ -58,11 +58,15 @@ _FLAVOURS = ("standard", "least_squares")
 
 
 def _check_flavour(flavour: str) -> RelativisticFlavour:
+    if not isinstance(flavour, str):
+        raise TypeError(
+            f"flavour must be one of {_FLAVOURS}, got {show(flavour)} ({type(flavour).__name__})"
+        )
     if flavour == "standard":
         return "standard"
     if flavour == "least_squares":
         return "least_squares"
-    raise ValueError(f"flavour must be one of {_FLAVOURS}, got {flavour!r}")
+    raise ValueError(f"flavour must be one of {_FLAVOURS}, got {show(flavour)}")
 
 
 def _relativistic(
