@@ -373,6 +373,28 @@ def check_choice(owner: str, field: str, value: Any, choices: Collection[str]) -
     return value
 
 
+def choice_error(owner: str, field: str, value: Any, choices: Collection[str]) -> Exception:
+    """The error :func:`check_choice` raises for ``value``, to raise where dispatch fails.
+
+    Args:
+        owner: The config class (``""`` for a plain function argument).
+        field: The field or argument name.
+        value: The value that matched none of ``choices``.
+        choices: The allowed strings.
+
+    Returns:
+        A ``TypeError`` if ``value`` is not a ``str``, else a ``ValueError``.
+
+    Example:
+        >>> choice_error("", "norm", 3, ("batch", "none"))
+        TypeError("norm must be one of 'batch', 'none', got 3 (int)")
+    """
+    allowed = "one of " + ", ".join(repr(c) for c in choices)
+    if not isinstance(value, str):
+        return _type_error(owner, field, value, allowed)
+    return _value_error(owner, field, value, allowed)
+
+
 def check_bool(owner: str, field: str, value: Any) -> bool:
     """Return ``value`` if it is a ``bool``.
 
