@@ -522,6 +522,13 @@ _TARGETS: dict[str, tuple[type, Callable[..., Any], list[str]]] = {
         lambda **kw: gk.data.ToyFaces(**{"n": 2, **kw}),
         ["n", "image_size", "seed", "supersample"],
     ),
+    "DeviceLoader": (
+        gk.data.DeviceLoader,
+        lambda **kw: gk.data.DeviceLoader(
+            torch.zeros(8, 1, 2, 2, dtype=torch.uint8), **{"batch_size": 2, **kw}
+        ),
+        ["batch_size", "shuffle", "drop_last", "seed", "channels_last", "rank", "world_size"],
+    ),
     "FeatureStatistics": (
         gk.metrics.FeatureStatistics,
         gk.metrics.FeatureStatistics,

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from gankit._validation import check_int
+from gankit._validation import INT64_MAX, check_bool, check_int, show
 from gankit.data.transforms import uint8_to_float
 
 __all__ = ["DeviceLoader", "SupportsTensor"]
@@ -105,8 +105,8 @@ class DeviceLoader(Generic[BatchT]):
         world_size: Number of processes sharing each epoch.
 
     Raises:
-        TypeError: If ``images`` is not uint8 or of an unsupported type, or
-            ``batch_size``, ``rank`` or ``world_size`` is not an ``int``.
+        TypeError: If ``images`` is not uint8 or of an unsupported type, an int argument
+            is not an ``int``, a flag not a ``bool`` or ``dtype`` not a ``torch.dtype``.
         ValueError: For a bad shape, ``labels`` length, ``batch_size``, ``rank`` or
             ``world_size``, or when an epoch would hold no batch.
 
@@ -182,6 +182,12 @@ class DeviceLoader(Generic[BatchT]):
         check_int("", "batch_size", batch_size, minimum=1)
         check_int("", "world_size", world_size, minimum=1)
         check_int("", "rank", rank, minimum=0, maximum=world_size - 1)
+        check_bool("", "shuffle", shuffle)
+        check_bool("", "drop_last", drop_last)
+        check_bool("", "channels_last", channels_last)
+        check_int("", "seed", seed, minimum=-INT64_MAX - 1)
+        if not isinstance(dtype, torch.dtype):
+            raise TypeError(f"dtype must be a floating torch.dtype, got {show(dtype)}")
         if not dtype.is_floating_point:
             raise ValueError(f"dtype must be a floating dtype, got {dtype}")
         self.device = torch.device(device) if device is not None else block.device
