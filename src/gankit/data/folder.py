@@ -11,7 +11,7 @@ from typing import Literal
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from gankit._validation import check_crop, check_image_size
+from gankit._validation import check_bool, check_crop, check_image_size, check_int
 from gankit.data.transforms import (
     CROP_PRESETS,
     IMAGE_EXTENSIONS,
@@ -97,6 +97,7 @@ class ImageFolder(Dataset[Tensor]):
 
     Raises:
         FileNotFoundError: If ``root`` is missing or holds no image.
+        TypeError: For an argument of the wrong type.
         ValueError: For a bad ``image_size``, ``crop`` or ``channels``.
 
     Shape:
@@ -129,8 +130,11 @@ class ImageFolder(Dataset[Tensor]):
         self.image_size = check_image_size(image_size)
         check_crop(crop, CROP_PRESETS)
         self.crop = crop
+        check_int("", "channels", channels, minimum=1, maximum=3)  # bool and 3.0 refused
         if channels not in (1, 3):
             raise ValueError(f"channels must be one of 1, 3, got {channels!r}")
+        for name, flag in (("raw", raw), ("strict", strict), ("recursive", recursive)):
+            check_bool("", name, flag)
         self.channels: Literal[1, 3] = channels
         self.raw = raw
         self.strict = strict
