@@ -1,12 +1,24 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from gankit.models import build, config_from_dict, config_to_dict
+from gankit.models import (
+    DiscriminatorConfig,
+    GeneratorConfig,
+    MLPDiscriminatorConfig,
+    MLPGeneratorConfig,
+    build,
+    config_from_dict,
+    config_to_dict,
+)
 from tests.strategies import (
     discriminator_configs,
+    fuzzed_fields,
     generator_configs,
     mlp_discriminator_configs,
     mlp_generator_configs,
@@ -94,3 +106,29 @@ def test_file_values_are_checked_against_the_bounds(
     """Issue 16.5/16.6: a config read from a file cannot ask for a huge allocation."""
     with pytest.raises(error, match=message):
         config_from_dict(data)
+
+
+_CLASSES = [GeneratorConfig, DiscriminatorConfig, MLPGeneratorConfig, MLPDiscriminatorConfig]
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), cls=st.sampled_from(_CLASSES))
+def test_fuzzed_dicts_raise_only_type_or_value_errors_naming_the_field(
+    data: st.DataObject, cls: type
+) -> None:
+    """What a hostile or corrupted file can hold never escapes as another exception."""
+    fields = data.draw(fuzzed_fields(cls))
+    message = None
+    try:
+        cfg = config_from_dict({"type": cls.__name__, **fields})
+    except (TypeError, ValueError) as error:
+        message = str(error)
+    if message is None:
+        assert config_from_dict(config_to_dict(cfg)) == cfg
+    else:
+        assert any(re.search(rf"\b{name}\b", message) for name in fields), message
+
+
+def test_non_string_keys_are_unknown_fields() -> None:
+    with pytest.raises(ValueError, match=r"GeneratorConfig has no fields \['3'\]"):
+        config_from_dict({"type": "GeneratorConfig", 3: 1})  # type: ignore[dict-item]
