@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import types
-import typing
 from functools import reduce
 from typing import Any
 
@@ -258,6 +256,9 @@ def matches_annotation(value: Any, hint: Any) -> bool:
     is not an ``int`` here, an ``int`` is a ``float``, a ``Literal`` of strings is a ``str``
     and ``tuple[X, ...]`` needs every item to be an ``X`` (its length is a value).
     """
+    import types  # imported here: this file's head is shared by every test module
+    import typing
+
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if hint is type(None):
         return value is None
@@ -284,6 +285,8 @@ def matches_annotation(value: Any, hint: Any) -> bool:
 
 def expected_error(cls: type, field: str, value: Any) -> type[Exception]:
     """``TypeError`` if ``value`` has the wrong type for ``cls.field``, else ``ValueError``."""
+    import typing
+
     hint = typing.get_type_hints(cls)[field]
     return ValueError if matches_annotation(value, hint) else TypeError
 
