@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import gankit as gk
-from gankit.augment import AdaptiveAugment, DiffAugment
+from gankit.augment import AdaptiveAugment
 from gankit.train.hooks import Checkpoint
 from tests.train.nets import tiny_conv_pair
 

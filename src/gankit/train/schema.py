@@ -11,13 +11,19 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 from typing_extensions import TypedDict
 
-from gankit.train.checkpoint import FORMAT_VERSION, CheckpointError, load_checkpoint
+from gankit.train.checkpoint import (
+    FORMAT_VERSION,
+    CheckpointError,
+    latest_checkpoint,
+    load_checkpoint,
+)
 from gankit.train.hook import Hook, SamplingSource
 from gankit.train.restore import plain_values, verify_digests
 
@@ -199,8 +205,10 @@ def load_generator(
         The generator module with its ``config``, ``latent_dim`` and ``num_classes``.
 
     Raises:
-        CheckpointError: naming the file when it cannot be loaded, holds no gankit config,
-            holds no averaged weights although ``ema`` is set, or the weights do not fit.
+        CheckpointError: naming the file when it cannot be loaded, holds no gankit config
+            or an invalid one (naming the field; sizes beyond the configs' upper bounds are
+            refused before anything is allocated), holds no averaged weights although
+            ``ema`` is set, or the weights do not fit.
 
     Example:
         >>> import tempfile, torch, gankit as gk
@@ -214,16 +222,19 @@ def load_generator(
     from gankit.models import build, config_from_dict
 
     ckpt = read_checkpoint(path)
+    file = (latest_checkpoint(path) or path) if Path(path).is_dir() else path  # the file read
     saved = ckpt.get("generator_config")
     if not isinstance(saved, dict):
         raise CheckpointError(
-            f"{path}: the generator was not built from a gankit config, so it cannot be "
+            f"{file}: the generator was not built from a gankit config, so it cannot be "
             "rebuilt here; load load_checkpoint(path)['generator'] into your own module"
         )
-    try:
-        net = build(config_from_dict(saved))
+    try:  # validated with the configs' upper bounds before anything is allocated
+        config = config_from_dict(saved)
     except (ValueError, TypeError) as e:
-        raise CheckpointError(f"{path}: invalid generator config: {e}") from None
+        raise CheckpointError(f"{file}: invalid generator_config: {e}") from None
+    net = build(config)
+    path = file
     state: Mapping[str, Any] | None = ckpt["generator"]
     if ema:
         sampling = ckpt.get("sampling") or {}

@@ -21,6 +21,7 @@ from torch import Tensor, nn
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
+from gankit._validation import check_int
 from gankit._version import __version__
 from gankit.losses import AdversarialLoss, Regularizer
 from gankit.train.checkpoint import (
@@ -206,10 +207,8 @@ class Trainer:
             raise ValueError(
                 f"fit needs exactly one of epochs or steps, got epochs={epochs!r}, steps={steps!r}"
             )
-        target = epochs if epochs is not None else steps
-        if isinstance(target, bool) or not isinstance(target, int) or target < 1:
-            name = "epochs" if epochs is not None else "steps"
-            raise ValueError(f"fit: {name} must be an int >= 1, got {target!r}")
+        name, target = ("epochs", epochs) if epochs is not None else ("steps", steps)
+        check_int("fit", name, target, minimum=1)
         data = self.position.prepare(data, self.dist, self.config.seed or 0)
         if resume is not None:
             self.load(resume)  # checks a saved loader position against ``data``

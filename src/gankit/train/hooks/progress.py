@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
+from gankit._validation import check_optional_bool
 from gankit.train.hook import Hook
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class ProgressBar(Hook):
     """
 
     def __init__(self, *, disable: bool | None = None) -> None:
-        self.disable = disable
+        self.disable = check_optional_bool("ProgressBar", "disable", disable)
         self._bar: Any = None
 
     def on_fit_start(self, trainer: Trainer, state: TrainState) -> None:
