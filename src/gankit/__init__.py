@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from gankit import cli, data, losses, metrics, models, recipes, train
+from gankit import augment, cli, data, losses, metrics, models, recipes, train
 from gankit._version import __version__
 from gankit.train import Trainer, TrainerConfig
 
@@ -17,6 +17,7 @@ __all__ = [
     "Trainer",
     "TrainerConfig",
     "__version__",
+    "augment",
     "cli",
     "data",
     "losses",
