@@ -15,7 +15,19 @@ TensorFlow reference of Heusel et al., 2017):
   ``value_range``) are mapped by ``(x + 1) / 2`` and clamped to ``[0, 1]``. 1-channel
   images are repeated to 3 channels. The ``[0, 1]`` image is resized to 299×299 with
   ``torch.nn.functional.interpolate(mode="bilinear", align_corners=False,
-  antialias=False)`` and mapped to ``[-1, 1]`` by ``2x - 1``.
+  antialias=False)`` and mapped to ``[-1, 1]`` by ``2x - 1``. Images are resized from
+  their own size: nothing else resizes them first unless you ask (``gankit fid
+  --image-size``).
+* **Resize convention** (``convention``): ``"pytorch-fid"`` is the bilinear resize above
+  (pytorch-fid, and TTUR's TensorFlow code before it, resize this way, which aliases when
+  downsampling large images). ``"clean-fid"`` follows Parmar et al., "On Aliased Resizing
+  and Surprising Subtleties in GAN Evaluation" (CVPR 2022): an antialiased bicubic resize
+  as PIL's ``Image.resize(BICUBIC)`` does it on float images, computed with
+  ``interpolate(mode="bicubic", antialias=True)`` (the same filter as PIL's, equal to it
+  within float32 round-off, which a test checks) and clamped to ``[0, 1]``. Only the resize
+  follows clean-fid; the network, weights and ``2x - 1`` scaling stay those above, so
+  numbers are comparable to clean-fid's "clean" mode only up to its other choices (see
+  the "Which FID is this?" guide). The convention is part of the protocol name.
   Images are not quantised: float generator output is used as is (pass ``uint8`` images
   to reproduce scores computed from saved PNG files).
 * **Features**: the 2048-d output of the final global average pool ("pool3"). **Logits**:
@@ -36,7 +48,7 @@ TensorFlow reference of Heusel et al., 2017):
 from __future__ import annotations
 
 import math
-from typing import cast
+from typing import Literal, cast, get_args
 
 import torch
 import torch.nn.functional as F
@@ -53,13 +65,16 @@ from torchvision.models.inception import (
 )
 
 __all__ = [
+    "CLEAN_FID_PROTOCOL",
     "INCEPTION_INPUT_SIZE",
     "INCEPTION_NUM_CLASSES",
     "INCEPTION_NUM_FEATURES",
     "INCEPTION_PROTOCOL",
+    "FIDConvention",
     "FIDInceptionV3",
     "InceptionFeatureExtractor",
     "preprocess_images",
+    "protocol_name",
 ]
 
 INCEPTION_INPUT_SIZE = 299
@@ -69,7 +84,35 @@ INCEPTION_NUM_FEATURES = 2048
 INCEPTION_NUM_CLASSES = 1008
 """Number of logits of the 2015-12-05 TensorFlow classifier."""
 INCEPTION_PROTOCOL = "inception-v3-tf-2015-12-05/pool3/bilinear-299/pytorch-fid"
-"""Name of the feature protocol, stored with cached statistics and FID results."""
+"""Name of the pytorch-fid feature protocol, stored with cached statistics and FID results."""
+CLEAN_FID_PROTOCOL = "inception-v3-tf-2015-12-05/pool3/pil-bicubic-aa-299/clean-fid-resize"
+"""Name of the protocol with clean-fid's antialiased bicubic resize (Parmar et al., 2022)."""
+
+FIDConvention = Literal["pytorch-fid", "clean-fid"]
+"""How images are resized to 299×299: pytorch-fid's bilinear or clean-fid's PIL bicubic."""
+
+
+def protocol_name(convention: FIDConvention = "pytorch-fid") -> str:
+    """The protocol name of a resize convention.
+
+    Args:
+        convention: ``"pytorch-fid"`` or ``"clean-fid"``.
+
+    Returns:
+        :data:`INCEPTION_PROTOCOL` or :data:`CLEAN_FID_PROTOCOL`.
+
+    Raises:
+        ValueError: If ``convention`` is not one of them.
+
+    Example:
+        >>> protocol_name("clean-fid") == CLEAN_FID_PROTOCOL
+        True
+    """
+    names: dict[object, str] = {"pytorch-fid": INCEPTION_PROTOCOL, "clean-fid": CLEAN_FID_PROTOCOL}
+    if convention not in names:
+        allowed = ", ".join(repr(c) for c in get_args(FIDConvention))
+        raise ValueError(f"convention must be one of {allowed}, got {convention!r}")
+    return names[convention]
 
 
 def _avg_pool_no_pad(x: torch.Tensor) -> torch.Tensor:
@@ -212,7 +255,10 @@ def _check_value_range(value_range: tuple[float, float]) -> tuple[float, float]:
 
 
 def preprocess_images(
-    images: torch.Tensor, *, value_range: tuple[float, float] = (-1.0, 1.0)
+    images: torch.Tensor,
+    *,
+    value_range: tuple[float, float] = (-1.0, 1.0),
+    convention: FIDConvention = "pytorch-fid",
 ) -> torch.Tensor:
     r"""Map images to the network input of the pytorch-fid protocol.
 
@@ -224,13 +270,17 @@ def preprocess_images(
             \end{cases},\qquad
         y = 2\,\operatorname{resize}_{299}(u) - 1
 
-    with bilinear resizing (``align_corners=False``, no antialiasing). Float images are
-    taken to be in ``[-1, 1]`` (the ``tanh`` generator convention) unless ``value_range``
-    says otherwise, e.g. ``(0.0, 1.0)`` for ``torchvision.transforms.ToTensor`` output.
+    with bilinear resizing (``align_corners=False``, no antialiasing) under the
+    ``"pytorch-fid"`` convention, or antialiased bicubic resizing (as PIL's, clamped to
+    ``[0, 1]``) under ``"clean-fid"``. Images already 299×299 are not resized. Float
+    images are taken to be in ``[-1, 1]`` (the ``tanh`` generator convention) unless
+    ``value_range`` says otherwise, e.g. ``(0.0, 1.0)`` for
+    ``torchvision.transforms.ToTensor`` output.
 
     Args:
         images: ``uint8`` images in ``[0, 255]`` or float images in ``value_range``.
         value_range: ``(low, high)`` of float images; ignored for ``uint8``.
+        convention: Resize convention (see the module docstring).
 
     Returns:
         Float32 tensor in ``[-1, 1]`` on the input's device.
@@ -241,8 +291,8 @@ def preprocess_images(
 
     Raises:
         TypeError: If ``images`` is not a tensor or has a dtype other than uint8 or float.
-        ValueError: If ``images`` is not 4-D with 1 or 3 channels, or ``value_range`` is
-            not an increasing finite pair.
+        ValueError: If ``images`` is not 4-D with 1 or 3 channels, ``value_range`` is
+            not an increasing finite pair, or ``convention`` is unknown.
 
     Example:
         >>> import torch
@@ -254,6 +304,7 @@ def preprocess_images(
         (torch.Size([1, 3, 299, 299]), True, True)
     """
     low, high = _check_value_range(value_range)
+    protocol_name(convention)  # validates
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"images must be a torch.Tensor, got {type(images).__name__}")
     if images.ndim != 4 or images.shape[1] not in (1, 3):
@@ -270,7 +321,12 @@ def preprocess_images(
         unit = unit.expand(-1, 3, -1, -1)
     size = (INCEPTION_INPUT_SIZE, INCEPTION_INPUT_SIZE)
     if tuple(unit.shape[-2:]) != size:
-        unit = F.interpolate(unit, size=size, mode="bilinear", align_corners=False)
+        if convention == "clean-fid":
+            unit = F.interpolate(
+                unit, size=size, mode="bicubic", align_corners=False, antialias=True
+            ).clamp(0.0, 1.0)
+        else:
+            unit = F.interpolate(unit, size=size, mode="bilinear", align_corners=False)
     return 2.0 * unit - 1.0
 
 
@@ -288,13 +344,18 @@ class InceptionFeatureExtractor(nn.Module):
         source: Description of where the weights came from (for logs and ``repr``).
         value_range: ``(low, high)`` of float input images (default ``(-1, 1)``); uint8
             images are always ``[0, 255]``. See :func:`preprocess_images`.
+        convention: Resize convention, ``"pytorch-fid"`` (default) or ``"clean-fid"``;
+            it sets :attr:`protocol`.
+        weights_sha256: Fingerprint of the weight file (set by
+            :func:`~gankit.metrics.load_inception`); keys of cached statistics use it.
 
     Shape:
         - images: ``(N, C, H, W)``, uint8 in ``[0, 255]`` or float in ``value_range``
         - output: ``(N, 2048)`` float32
 
     Raises:
-        ValueError: If ``value_range`` is not an increasing finite pair.
+        ValueError: If ``value_range`` is not an increasing finite pair or ``convention``
+            is unknown.
 
     Example:
         >>> import torch
@@ -303,19 +364,22 @@ class InceptionFeatureExtractor(nn.Module):
         torch.Size([1, 2048])
     """
 
-    protocol: str = INCEPTION_PROTOCOL
-
     def __init__(
         self,
         network: nn.Module,
         *,
         source: str = "custom",
         value_range: tuple[float, float] = (-1.0, 1.0),
+        convention: FIDConvention = "pytorch-fid",
+        weights_sha256: str | None = None,
     ) -> None:
         super().__init__()
         self.network = network.requires_grad_(False)
         self.source = source
         self.value_range = _check_value_range(value_range)
+        self.protocol: str = protocol_name(convention)
+        self.convention: FIDConvention = convention
+        self.weights_sha256 = weights_sha256
         self.train(False)
 
     def train(self, mode: bool = True) -> InceptionFeatureExtractor:
@@ -332,7 +396,10 @@ class InceptionFeatureExtractor(nn.Module):
 
     def extra_repr(self) -> str:
         """Weights source for ``repr``."""
-        return f"source={self.source!r}, value_range={self.value_range}"
+        return (
+            f"source={self.source!r}, value_range={self.value_range}, "
+            f"convention={self.convention!r}"
+        )
 
     def features_and_logits(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Pool3 features and 1008 logits (``None`` if the weights have no classifier).
@@ -353,7 +420,7 @@ class InceptionFeatureExtractor(nn.Module):
             >>> f.shape, l
             (torch.Size([2, 48]), None)
         """
-        x = preprocess_images(images, value_range=self.value_range)
+        x = preprocess_images(images, value_range=self.value_range, convention=self.convention)
         device = next(self.network.parameters(), x).device
         features, logits = self.network(x.to(device))
         return features.reshape(features.shape[0], -1), logits
