@@ -198,7 +198,9 @@ def test_torchscript_only_from_the_package_or_when_allowed(
     """Issue 16.9: TorchScript runs its own code when loaded, so a named file needs opt-in."""
     path = isolated / "scripted.pt"
     reference = _save_torchscript(path)
-    with pytest.raises(ValueError, match=r"is TorchScript, which runs .*--allow-torchscript"):
+    with pytest.raises(
+        ValueError, match=r"is TorchScript, which runs .*pass allow_torchscript=True"
+    ):
         load_inception(path)
     monkeypatch.setenv(INCEPTION_WEIGHTS_ENV, str(path))
     with pytest.raises(ValueError, match=f"named by {INCEPTION_WEIGHTS_ENV}.* is TorchScript"):

@@ -35,6 +35,7 @@ from gankit.metrics.fingerprint import (
     images_fingerprint,
     weights_fingerprint,
 )
+from gankit.metrics.folder import ImageFiles, stack_images
 from gankit.metrics.frechet import frechet_distance
 from gankit.metrics.inception import (
     CLEAN_FID_PROTOCOL,
@@ -87,6 +88,7 @@ __all__ = [
     "FeatureExtractor",
     "FeatureStatistics",
     "GaussianStatistics",
+    "ImageFiles",
     "InceptionFeatureExtractor",
     "InceptionScoreResult",
     "InceptionWeights",
@@ -118,6 +120,7 @@ __all__ = [
     "protocol_name",
     "resolve_inception_weights",
     "save_statistics",
+    "stack_images",
     "statistics_cache_path",
     "statistics_from_features",
     "weights_fingerprint",

@@ -56,7 +56,7 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         >>> with open(path, "wb") as f:
         ...     _ = f.write(b"abc")
         >>> file_sha256(path)[:15]
-        'sha256:ba7816b'
+        'sha256:ba7816bf'
     """
     file = Path(path)
     if not file.is_file():

