@@ -1,24 +1,25 @@
 """Fingerprints of what feature statistics depend on: images, folders, files, extractors.
 
-A cached statistics file is only as trustworthy as its key (:class:`~gankit.metrics.StatisticsKey`),
-so the key holds fingerprints rather than names:
+A cached statistics file is only as trustworthy as its key
+(:class:`~gankit.metrics.StatisticsKey`), so the key holds fingerprints rather than names:
 
-* **images in memory** (:func:`images_fingerprint`): SHA-256 of every image's bytes, dtype
-  and shape. The per-image digests are sorted before they are combined, so the order of a
-  shuffled loader does not matter (neither does it for the statistics). Exact, at the
-  cost of one pass over the data; for an iterable that is one extra pass over it.
-* **image folders** (:func:`folder_fingerprint`): SHA-256 of the sorted relative file
-  names with each file's size and modification time (nanoseconds). Cheap (no file is
-  read), and it notices added, removed, renamed, resized or rewritten files. It does not
-  notice an edit that keeps a file's size and restores its modification time (e.g.
-  ``cp -p`` of another file of the same size, or a tool that resets times); hash the
-  decoded images with :func:`images_fingerprint` when that matters.
-* **files** (:func:`file_sha256`): SHA-256 of the content, read in 1 MiB chunks (weights,
-  ``.npy`` caches).
-* **extractors** (:func:`weights_fingerprint`): the ``weights_sha256`` attribute that
-  :func:`~gankit.metrics.load_inception` sets from the weight file, else a hash of an
-  ``nn.Module``'s ``state_dict`` (names, dtypes, shapes and values), else the qualified
-  name of a plain function (its code is not hashed).
+* **images in memory** (:func:`~gankit.metrics.images_fingerprint`): SHA-256 of every
+  image's bytes, dtype and shape. The per-image digests are sorted before they are
+  combined, so the order of a shuffled loader does not matter (neither does it for the
+  statistics). Exact, at the cost of one pass over the data; for an iterable that is one
+  extra pass over it.
+* **image folders** (:func:`~gankit.metrics.folder_fingerprint`): SHA-256 of the sorted
+  relative file names with each file's size and modification time (nanoseconds). Cheap
+  (no file is read), and it notices added, removed, renamed, resized or rewritten files.
+  It does not notice an edit that keeps a file's size and restores its modification time
+  (e.g. ``cp -p`` of another file of the same size, or a tool that resets times); hash the
+  decoded images with :func:`~gankit.metrics.images_fingerprint` when that matters.
+* **files** (:func:`~gankit.metrics.file_sha256`): SHA-256 of the content, read in 1 MiB
+  chunks (weights, ``.npy`` caches).
+* **extractors** (:func:`~gankit.metrics.weights_fingerprint`): the ``weights_sha256``
+  attribute that :func:`~gankit.metrics.load_inception` sets from the weight file, else a
+  hash of an ``nn.Module``'s ``state_dict`` (names, dtypes, shapes and values), else the
+  qualified name of a plain function (its code is not hashed).
 """
 
 from __future__ import annotations

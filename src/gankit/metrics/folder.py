@@ -4,8 +4,8 @@ FID implementations resize every image to 299×299 inside the feature extractor,
 folder's images go there at their own size (as pytorch-fid does). Resizing them first to
 a training resolution (``image_size``) is a different measurement: it is only done when
 asked for and is then part of the statistics' key. Decoding runs in ``DataLoader``
-workers, overlapped with feature extraction; :func:`stack_images` batches images of one
-size as they are and resizes a batch of mixed sizes to 299×299 image by image.
+workers, overlapped with feature extraction; :func:`~gankit.metrics.stack_images` batches
+images of one size as they are and resizes a batch of mixed sizes to 299×299 one by one.
 """
 
 from __future__ import annotations

@@ -345,7 +345,7 @@ class InceptionFeatureExtractor(nn.Module):
         value_range: ``(low, high)`` of float input images (default ``(-1, 1)``); uint8
             images are always ``[0, 255]``. See :func:`preprocess_images`.
         convention: Resize convention, ``"pytorch-fid"`` (default) or ``"clean-fid"``;
-            it sets :attr:`protocol`.
+            it sets ``protocol``.
         weights_sha256: Fingerprint of the weight file (set by
             :func:`~gankit.metrics.load_inception`); keys of cached statistics use it.
 

@@ -24,13 +24,13 @@ class EMA(Hook):
     After every ``every``-th generator update,
     :math:`\theta_{ema} \leftarrow \beta\,\theta_{ema} + (1-\beta)\,\theta` for the
     parameters **and the buffers** (BatchNorm running means and variances), with
-    :class:`torch.optim.swa_utils.AveragedModel` (``use_buffers=True``) and
-    :func:`~torch.optim.swa_utils.get_ema_multi_avg_fn`. Averaging the buffers keeps the
+    ``torch.optim.swa_utils.AveragedModel`` (``use_buffers=True``) and
+    ``torch.optim.swa_utils.get_ema_multi_avg_fn``. Averaging the buffers keeps the
     normalisation statistics consistent with the averaged weights: the live generator's
     buffers belong to its own, current weights, and running the average with them (what
     gankit did before 0.2) can make EMA worse than no EMA on BatchNorm generators. The
     alternative, re-estimating the statistics for the averaged weights with
-    :func:`torch.optim.swa_utils.update_bn` over batches of noise, costs forward passes at
+    ``torch.optim.swa_utils.update_bn`` over batches of noise, costs forward passes at
     every use; averaging costs nothing extra (copying the buffers, as StyleGAN2-ADA does,
     is only right for generators without BatchNorm). Integer buffers
     (``num_batches_tracked``) are blended and truncated by ``swa_utils``; eval-mode
