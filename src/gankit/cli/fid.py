@@ -43,7 +43,6 @@ from gankit.metrics import (
     weights_fingerprint,
 )
 from gankit.metrics.extraction import FeatureExtractor
-from gankit.train.checkpoint import load_generator
 
 __all__ = ["add_parser", "extractor_protocol", "run"]
 
@@ -76,6 +75,8 @@ def _check_side(name: str, source: str, args: argparse.Namespace, device: torch.
             raise CommandError(f"{name}: {error}") from None
         return _Side(name, path, "statistics", statistics=statistics)
     if path.suffix == ".pt" or (path.is_dir() and any(path.glob("step-*.pt"))):
+        from gankit.train.checkpoint import load_generator
+
         net = load_generator(path, ema=args.ema, device=device)
         return _Side(name, path, "checkpoint", generator=net)
     if path.suffix == ".npy" and path.is_file():
