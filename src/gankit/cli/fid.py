@@ -75,7 +75,7 @@ def _check_side(name: str, source: str, args: argparse.Namespace, device: torch.
             raise CommandError(f"{name}: {error}") from None
         return _Side(name, path, "statistics", statistics=statistics)
     if path.suffix == ".pt" or (path.is_dir() and any(path.glob("step-*.pt"))):
-        from gankit.train.checkpoint import load_generator
+        from gankit.train.schema import load_generator
 
         net = load_generator(path, ema=args.ema, device=device)
         return _Side(name, path, "checkpoint", generator=net)

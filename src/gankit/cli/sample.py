@@ -9,7 +9,7 @@ from typing import Any
 from torchvision.utils import save_image
 
 from gankit.cli._common import CommandError, device_arg, positive_int, stream
-from gankit.train.checkpoint import load_generator
+from gankit.train.schema import load_generator
 
 __all__ = ["add_parser", "run"]
 
