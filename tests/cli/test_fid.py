@@ -304,6 +304,9 @@ def test_missing_weights_are_explained_in_command_line_words(
     assert not re.search(r"path=|download=True", err)
     err = _error(capsys, str(real), str(real), "--weights", str(tmp_path / "gone.pth"))
     assert "--weights" in err and "gone.pth" in err
+    monkeypatch.setenv(gk.metrics.INCEPTION_WEIGHTS_ENV, str(tmp_path / "env-gone.pth"))
+    err = _error(capsys, str(real), str(real))
+    assert gk.metrics.INCEPTION_WEIGHTS_ENV in err and "env-gone.pth" in err
 
 
 def test_unreadable_image_is_named_in_one_line(

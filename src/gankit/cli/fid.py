@@ -92,7 +92,7 @@ def _check_side(name: str, source: str, args: argparse.Namespace, device: torch.
 
 
 def _weights_error(error: Exception, args: argparse.Namespace) -> CommandError:
-    if isinstance(error, FileNotFoundError) and args.weights is None:
+    if isinstance(error, FileNotFoundError) and str(error).startswith("no InceptionV3"):
         return CommandError(
             "no Inception weights found; use one of: --weights FILE (the pytorch-fid "
             f"{FID_WEIGHTS_FILENAME}), {INCEPTION_WEIGHTS_ENV}=FILE, a copy at "
