@@ -16,6 +16,8 @@ PACKAGES = [
     "gankit.losses",
     "gankit.train",
     "gankit.train.graphs",
+    "gankit.train.graph_step",
+    "gankit.train.variants",
     "gankit.train.hooks",
     "gankit.data",
     "gankit.metrics",

@@ -8,8 +8,9 @@ sampling hook was found by its class name; :func:`upgrade` converts such a dict 
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -17,9 +18,17 @@ from torch import Tensor, nn
 from typing_extensions import TypedDict
 
 from gankit.train.checkpoint import FORMAT_VERSION, CheckpointError, load_checkpoint
-from gankit.train.restore import verify_digests
+from gankit.train.hook import Hook, SamplingSource
+from gankit.train.restore import plain_values, verify_digests
 
-__all__ = ["CheckpointDict", "load_generator", "read_checkpoint", "upgrade"]
+__all__ = [
+    "CheckpointDict",
+    "load_generator",
+    "model_configs",
+    "read_checkpoint",
+    "sampling_pointer",
+    "upgrade",
+]
 
 
 class _Entries(TypedDict):
@@ -52,7 +61,7 @@ class CheckpointDict(_Entries, total=False):
 
     Example:
         >>> sorted(CheckpointDict.__optional_keys__)[:3]
-        ['d_scheduler', 'data', 'discriminator_config']
+        ['checksums', 'd_scheduler', 'data']
     """
 
     checksums: dict[str, str]  # SHA-256 of every other entry (added when written)
@@ -61,6 +70,37 @@ class CheckpointDict(_Entries, total=False):
     d_scheduler: dict[str, Any]
     generator_config: dict[str, Any]  # {"type": ..., **fields} of gankit nets
     discriminator_config: dict[str, Any]
+
+
+def sampling_pointer(hooks: Sequence[tuple[str, Hook]]) -> dict[str, str] | None:
+    """Where a checkpoint keeps the weights to sample from: the first sampling hook's entry.
+
+    Example:
+        >>> from gankit.train.hooks import EMA
+        >>> sampling_pointer([("EMA", EMA())]) is None  # no average before training
+        True
+    """
+    for key, hook in hooks:
+        if isinstance(hook, SamplingSource) and hook.sampling_module() is not None:
+            return {"hook": key, "entry": hook.sampling_entry}
+    return None
+
+
+def model_configs(generator: nn.Module, discriminator: nn.Module) -> dict[str, Any]:
+    """The ``generator_config`` / ``discriminator_config`` entries of nets built from configs.
+
+    Example:
+        >>> import gankit as gk
+        >>> G = gk.models.build_mlp_generator(gk.models.MLPGeneratorConfig())
+        >>> sorted(model_configs(G, torch.nn.Linear(2, 1)))
+        ['generator_config']
+    """
+    out = {}
+    for key, net in (("generator_config", generator), ("discriminator_config", discriminator)):
+        cfg = getattr(net, "config", None)
+        if dataclasses.is_dataclass(cfg) and not isinstance(cfg, type):
+            out[key] = {"type": type(cfg).__name__, **plain_values(dataclasses.asdict(cfg))}
+    return out
 
 
 _V1_SUMS = ("d_loss", "g_loss", "penalty", "real_logits", "fake_logits")

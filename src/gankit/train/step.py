@@ -10,14 +10,14 @@ regularization, EMA, exact resume).
 
 Override points, from the outside in:
 
-- :meth:`TrainingStep.discriminator_loss` / :meth:`TrainingStep.generator_loss`: the loss
+- :meth:`~gankit.train.TrainingStep.discriminator_loss` / :meth:`~gankit.train.TrainingStep.generator_loss`: the loss
   *terms* of each update as a dict; their sum is minimized and each is logged under its
   name. Add a term by calling ``super()`` and adding an entry.
-- :meth:`TrainingStep.discriminate`: how D sees images (augmentation goes here: it is
-  used by both updates and by the penalty); :meth:`TrainingStep.logits` picks the
+- :meth:`~gankit.train.TrainingStep.discriminate`: how D sees images (augmentation goes here: it is
+  used by both updates and by the penalty); :meth:`~gankit.train.TrainingStep.logits` picks the
   adversarial logits out of D's output (for discriminators with extra heads).
-- :meth:`TrainingStep.generate`, :meth:`TrainingStep.noise`,
-  :meth:`TrainingStep.generator_inputs`, :meth:`TrainingStep.discriminator_inputs`: how
+- :meth:`~gankit.train.TrainingStep.generate`, :meth:`~gankit.train.TrainingStep.noise`,
+  :meth:`~gankit.train.TrainingStep.generator_inputs`, :meth:`~gankit.train.TrainingStep.discriminator_inputs`: how
   samples and conditioning are made.
 
 **The contract under CUDA graphs** (``TrainerConfig(cuda_graphs=True)``): a step is
@@ -27,7 +27,7 @@ device values on the host (``.item()``, ``float(t)``, ``if t > 0:``, printing a 
 must draw random numbers from the default generator only; and must not change its own
 attributes (a counter kept on ``self`` would stop counting on replay). The Trainer
 refuses a step that changes its attributes during warm-up, and a class that sets
-:attr:`TrainingStep.capturable` to False.
+:attr:`~gankit.train.TrainingStep.capturable` to False.
 
 Example:
     >>> class DriftPenalty(TrainingStep):  # ProGAN's drift term (Karras et al., 2018)
