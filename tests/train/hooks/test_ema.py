@@ -60,6 +60,7 @@ def test_average_is_a_plain_generator_with_plain_checkpoint_keys(tmp_path: Path)
     trainer.fit(image_loader(), steps=3)
     assert ema.module is not None and type(ema.module) is type(trainer.generator)
     assert trainer.sampling_generator() is ema.module
+    assert trainer.sampling_generator(ema=False) is trainer.generator
     assert not ema.module.training and not any(p.requires_grad for p in ema.module.parameters())
     state = ema.state_dict()
     assert list(state["module"]) == list(trainer.generator.state_dict())  # no "module." prefix
