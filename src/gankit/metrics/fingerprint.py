@@ -144,7 +144,9 @@ def images_fingerprint(
     """
     if max_samples is not None:
         check_positive_int("max_samples", max_samples)
-    batches: Iterable[object] = [images] if isinstance(images, torch.Tensor) else images
+    batches: Iterable[object] = (
+        torch.split(images, 1024) if isinstance(images, torch.Tensor) else images
+    )
     digests: list[bytes] = []
     for item in batches:
         batch = item if isinstance(item, torch.Tensor) else item[0]  # type: ignore[index]
