@@ -28,7 +28,9 @@ class EMA(Hook):
     ``torch.optim.swa_utils.get_ema_multi_avg_fn``. Averaging the buffers keeps the
     normalisation statistics consistent with the averaged weights: the live generator's
     buffers belong to its own, current weights, and running the average with them (what
-    gankit did before 0.2) can make EMA worse than no EMA on BatchNorm generators. The
+    this hook did until issue 18) can make EMA worse than no EMA on BatchNorm generators
+    (on a 2-D ring: 92 % of samples near a mode without EMA, 5 % with copied buffers,
+    89 % with re-estimated ones, as measured for issue 18). The
     alternative, re-estimating the statistics for the averaged weights with
     ``torch.optim.swa_utils.update_bn`` over batches of noise, costs forward passes at
     every use; averaging costs nothing extra (copying the buffers, as StyleGAN2-ADA does,
