@@ -176,6 +176,8 @@ def test_two_statistics_files_need_no_weights_and_pytorch_fid_files_are_read(
     assert value == pytest.approx(3.0)
     assert "real: an unrecorded number of samples" in out and "generated: 10 samples" in out
     assert "protocol: not recorded" in out
+    _, out, _ = _fid(capsys, str(a), str(b), "--weights", str(tmp_path / "never-read.pth"))
+    assert "no weights were loaded (--weights/--download unused)" in out
 
 
 def test_max_real_does_not_cap_the_generated_side(

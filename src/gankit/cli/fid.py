@@ -260,6 +260,8 @@ def run(args: argparse.Namespace) -> None:
         print(f"  weights: {getattr(extractor, 'source', 'custom')}")
     print(f"  real: {_count(result.num_real)} samples from {real_what}")
     print(f"  generated: {_count(result.num_fake)} samples from {fake_what}")
+    if extractor is None and (args.weights is not None or args.download):
+        print("  note: no weights were loaded (--weights/--download unused): both are statistics")
     if extractor is not None and any(side.statistics is not None for side in sides):
         print("  note: statistics files were used as given; they must come from the same protocol")
 
