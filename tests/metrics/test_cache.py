@@ -74,6 +74,10 @@ def test_load_errors(tmp_path: Path) -> None:
     np.savez(bad, mu=np.zeros(2), sigma=np.eye(3))
     with pytest.raises(ValueError, match=r"bad.npz.*sigma must have shape \(2, 2\)"):
         load_statistics(bad)
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, mu=np.array([object()], dtype=object), sigma=np.eye(1))
+    with pytest.raises(ValueError, match=r"pickled\.npz'.*allow_pickle=False"):
+        load_statistics(pickled)  # never unpickled
     with pytest.raises(TypeError, match="statistics must be GaussianStatistics"):
         save_statistics(tmp_path / "x.npz", {"mu": 0}, "k")  # type: ignore[arg-type]
 

@@ -266,15 +266,18 @@ def load_statistics(
                 "(pytorch-fid/TTUR format) or mu, sigma, n and key (gankit format)"
             )
         if expected is not None:
-            stored_key = str(data["key"])
+            try:
+                stored_key = str(data["key"])
+            except ValueError as error:  # an object array: never unpickled
+                raise ValueError(f"statistics file {str(file)!r}: {error}") from None
             if stored_key != expected:
                 raise ValueError(
                     f"statistics file {str(file)!r} has key {stored_key!r}, expected {expected!r}"
                 )
-        n = int(data["n"]) if "n" in data.files else -1
-        try:
+        try:  # object arrays (allow_pickle=False), bad shapes, NaN, a bad n
+            n = int(data["n"]) if "n" in data.files else -1
             return GaussianStatistics(data["mu"], data["sigma"], None if n < 0 else n)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OSError) as error:
             raise ValueError(f"statistics file {str(file)!r}: {error}") from None
 
 
