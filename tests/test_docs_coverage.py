@@ -14,6 +14,7 @@ PACKAGES = [
     "gankit",
     "gankit.models",
     "gankit.losses",
+    "gankit.augment",
     "gankit.train",
     "gankit.train.graphs",
     "gankit.train.graph_step",

@@ -66,6 +66,7 @@ class CheckpointDict(_Entries, total=False):
 
     checksums: dict[str, str]  # SHA-256 of every other entry (added when written)
     data: dict[str, Any]  # a stateful loader's position
+    step: dict[str, Any]  # the training step's state (an adaptive augmentation's p)
     g_scheduler: dict[str, Any]
     d_scheduler: dict[str, Any]
     generator_config: dict[str, Any]  # {"type": ..., **fields} of gankit nets

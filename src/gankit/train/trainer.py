@@ -291,6 +291,12 @@ class Trainer:
             g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer, scaler=self.scaler
         )
         objects.update({k: v for k, v in self._schedulers().items() if v is not None})
+        if "step" in ckpt:  # e.g. an adaptive augmentation's p
+            objects["step"] = self.step
+        elif self.step.state_dict():
+            warnings.warn(
+                f"{path}: no saved state for the training step; it starts fresh", stacklevel=2
+            )
         meters = check_checkpoint(
             ckpt,
             path,
@@ -343,7 +349,7 @@ class Trainer:
             "latent_dim": self.latent_dim,
             "num_classes": self.num_classes,
         }
-        optional = {"data": self.position.loader_state()}
+        optional = {"data": self.position.loader_state(), "step": self.step.state_dict() or None}
         optional.update({k: s.state_dict() for k, s in self._schedulers().items() if s})
         optional.update(model_configs(self.generator, self.discriminator))
         ckpt.update({k: v for k, v in optional.items() if v is not None})  # type: ignore[typeddict-item]
