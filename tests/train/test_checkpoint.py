@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
 import gankit as gk
+from gankit.train.checkpoint import atomic_save, rng_state, seed_everything, set_rng_state
 from tests.train.nets import image_loader, make_trainer
 
 
@@ -81,3 +84,46 @@ def test_corrupt_truncated_untrusted_and_mismatched_checkpoints(tmp_path: Path) 
         wider.load(good)
     with pytest.raises(gk.train.CheckpointError, match="no such checkpoint file"):
         wider.load(tmp_path / "nope.pt")
+
+
+def test_step_checkpoints_sort_by_step_and_ignore_other_files(tmp_path: Path) -> None:
+    for name in ("step-00000010.pt", "step-00000002.pt", "step-123456789.pt", "best.pt", "x.txt"):
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "step-00000005.pt.tmp").write_bytes(b"")
+    found = gk.train.checkpoint.step_checkpoints(tmp_path)
+    assert [s for s, _ in found] == [2, 10, 123456789]
+    assert all(p.parent == tmp_path for _, p in found)
+    assert gk.train.latest_checkpoint(tmp_path) == tmp_path / "step-123456789.pt"
+    assert gk.train.latest_checkpoint(tmp_path / "nope") is None
+    assert gk.train.checkpoint.step_checkpoints(tmp_path / "nope") == []
+
+
+def test_rng_snapshots_restore_every_generator() -> None:
+    snap = rng_state()
+    first = (torch.rand(3), np.random.rand(3), [random.random() for _ in range(3)])
+    set_rng_state(snap)
+    again = (torch.rand(3), np.random.rand(3), [random.random() for _ in range(3)])
+    assert torch.equal(first[0], again[0])
+    assert (first[1] == again[1]).all() and first[2] == again[2]
+
+
+def test_rng_snapshots_survive_a_weights_only_round_trip(tmp_path: Path) -> None:
+    snap = rng_state()
+    expected = (torch.rand(2), np.random.rand(2).tolist(), random.random())
+    atomic_save({"rng": snap}, tmp_path / "r.pt")
+    loaded = torch.load(tmp_path / "r.pt", weights_only=True)
+    set_rng_state(loaded["rng"])
+    got = (torch.rand(2), np.random.rand(2).tolist(), random.random())
+    assert torch.equal(got[0], expected[0]) and got[1:] == expected[1:]
+
+
+def test_seed_everything_makes_every_generator_repeat() -> None:
+    def draws() -> tuple[list[float], list[float], float]:
+        return torch.rand(2).tolist(), np.random.rand(2).tolist(), random.random()
+
+    seed_everything(123)
+    a = draws()
+    seed_everything(123)
+    assert draws() == a
+    seed_everything(124)
+    assert draws() != a
