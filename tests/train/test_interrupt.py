@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import gankit as gk
 from gankit.train import Hook, TrainState
 from gankit.train.hooks import Checkpoint
+from gankit.train.interrupt import TrainingInterrupted, stop_on_signals
 from tests.train.nets import image_loader, make_trainer
 
 
@@ -53,3 +56,52 @@ def test_a_signal_saves_stops_and_says_where(
     resumed = make_trainer()
     resumed.fit(image_loader(), steps=6, resume=tmp_path)  # a directory: the newest checkpoint
     assert resumed.state.step == 6
+
+
+def test_stop_on_signals_sets_the_flags_and_restores_the_handlers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    state = TrainState()
+    with stop_on_signals(state) as caught:
+        assert signal.getsignal(signal.SIGINT) is not before[signal.SIGINT]
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert caught == [signal.SIGTERM]
+        assert state.should_stop and state.should_save
+        with pytest.raises(KeyboardInterrupt):  # a second signal aborts at once
+            os.kill(os.getpid(), signal.SIGINT)
+        assert caught == [signal.SIGTERM]
+    assert {s: signal.getsignal(s) for s in before} == before
+    assert "SIGTERM: stopping after the current step" in capsys.readouterr().err
+
+
+def test_stop_on_signals_restores_the_handlers_after_an_error() -> None:
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(RuntimeError, match="inside"), stop_on_signals(TrainState()):
+        raise RuntimeError("inside")
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_stop_on_signals_does_nothing_outside_the_main_thread() -> None:
+    results: list[Any] = []
+    state = TrainState()
+    before = signal.getsignal(signal.SIGINT)
+
+    def run() -> None:
+        with stop_on_signals(state) as caught:
+            results.append((signal.getsignal(signal.SIGINT), caught))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert results == [(before, [])] and not state.should_stop
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_training_interrupted_says_where_and_how_to_exit(signum: int) -> None:
+    err = TrainingInterrupted(5, signum, None)
+    assert isinstance(err, KeyboardInterrupt)
+    assert err.exit_code == 128 + signum and err.step == 5 and err.checkpoint is None
+    assert (
+        str(err) == f"interrupted ({signal.Signals(signum).name}) at step 5; checkpoint: none saved"
+    )
