@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 
 import gankit as gk
 from gankit.train import Hook, TrainState
-from gankit.train.graph_step import GraphedStep, lr_on_device
+from gankit.train.graph_step import GraphedStep, check_graph_hooks, lr_on_device
 from gankit.train.graphs import EagerCapture
 from gankit.train.hooks import EMA
 from tests.train.nets import image_loader, tiny_conv_pair
@@ -335,3 +335,21 @@ def test_training_steps_do_not_synchronise_with_the_host(graphs: bool) -> None:
         torch.cuda.set_sync_debug_mode("default")
     assert guard.steps == 12
     assert trainer.graphed is None or trainer.graphed.graphs.captured == 1
+
+
+def test_check_graph_hooks_names_the_offending_hook_only() -> None:
+    check_graph_hooks([("Hook", Hook()), ("EMA", EMA())])
+    with pytest.raises(ValueError, match=r"hook _Clipper#1 overrides on_before_optimizer_step"):
+        check_graph_hooks([("EMA", EMA()), ("_Clipper#1", _Clipper())])
+
+
+def test_lr_on_device_leaves_other_optimizers_float_rates() -> None:
+    net = torch.nn.Linear(2, 2)
+    sgd = torch.optim.SGD(net.parameters(), lr=0.1)
+    assert lr_on_device(sgd, torch.device("cpu")) == [None]
+    assert sgd.param_groups[0]["lr"] == 0.1 and isinstance(sgd.param_groups[0]["lr"], float)
+    adam = torch.optim.AdamW(net.parameters(), lr=0.01)
+    (slot,) = lr_on_device(adam, torch.device("cpu"))
+    assert slot is adam.param_groups[0]["lr"] and slot is not None
+    assert slot.item() == pytest.approx(0.01) and slot.dtype == torch.float32
+    assert lr_on_device(adam, torch.device("cpu")) == [slot]  # already there: kept
