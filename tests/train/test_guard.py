@@ -68,13 +68,16 @@ def test_the_guard_keeps_the_first_bad_value() -> None:
     assert first.value.loss == "d_loss" and first.value.value == float("inf")
 
 
-def test_a_reset_starts_a_fresh_record() -> None:
+def test_a_reset_starts_a_fresh_record_at_the_new_step() -> None:
     guard = _guard()
     guard.observe({"d_loss": torch.tensor(float("nan"))})
     guard.reset(torch.device("cpu"), step=5)
     guard.observe({"d_loss": torch.tensor(1.0)})
-    guard.end_step()
+    guard.end_step()  # step 6: fine, the old NaN is forgotten
     guard.check()
+    guard.observe({"penalty": torch.tensor(float("inf"))})
+    with pytest.raises(NonFiniteLossError, match=r"non-finite penalty \(inf\) at step 7"):
+        guard.end_step()
 
 
 def test_a_guard_given_as_a_hook_becomes_the_trainers_guard() -> None:
