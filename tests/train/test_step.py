@@ -277,3 +277,30 @@ def test_the_default_step_through_the_graph_path_equals_eager() -> None:
     for net in ("generator", "discriminator"):
         a, b = getattr(eager, net).state_dict(), getattr(graphed, net).state_dict()
         assert all(torch.equal(a[k], b[k]) for k in a), net
+
+
+@pytest.mark.parametrize(
+    ("loss", "regularizer", "calls"),
+    [
+        # D(real), D(fake) in D's update; D(fake) in G's
+        (gk.losses.NonSaturating(), None, 3),
+        # ... plus D(real) without gradients for a loss that needs the real logits in G's update
+        (gk.losses.RelativisticAverage(), None, 4),
+        # ... plus D(real) inside the R1 penalty
+        (gk.losses.RelativisticAverage(), gk.losses.R1Penalty(gamma=1.0), 5),
+    ],
+    ids=["non-saturating", "relativistic", "relativistic-r1"],
+)
+def test_d_is_called_as_the_loss_and_the_regularizer_need(
+    loss: Any, regularizer: Any, calls: int
+) -> None:
+    G, D = tiny_conv_pair()
+    grad_modes: list[bool] = []
+    D.register_forward_pre_hook(lambda m, args: grad_modes.append(torch.is_grad_enabled()))
+    config = gk.TrainerConfig(device="cpu", log_every=1)
+    trainer = gk.Trainer(G, D, loss=loss, regularizer=regularizer, config=config)
+    trainer.fit(image_loader(), steps=2)
+    assert len(grad_modes) == 2 * calls
+    assert grad_modes.count(False) == (2 if trainer.step.needs_real_for_generator else 0)
+    assert ("penalty" in trainer.state.metrics) == (regularizer is not None)
+    assert all(torch.isfinite(torch.tensor(v)) for v in trainer.state.metrics.values())
