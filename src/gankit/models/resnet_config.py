@@ -261,8 +261,7 @@ class ResNetDiscriminatorConfig(_ResNetConfig):
         check_int(owner, "minibatch_std", self.minibatch_std, minimum=0)
         check_choice(owner, "block_hidden", self.block_hidden, BLOCK_HIDDENS)
         if self.norm == "group":
-            levels = self.stages + (self.extra_blocks > 1 or self.block_hidden == "output")
-            widths = {self.level_width(k) for k in range(levels)}
+            widths = self.normalized_widths
             bad = sorted(w for w in widths if w % self.norm_groups)
             if bad:
                 raise ValueError(
@@ -274,6 +273,19 @@ class ResNetDiscriminatorConfig(_ResNetConfig):
                 f"{owner}.norm='instance' needs feature maps of at least 2x2, but the "
                 f"last stage is {self.first_size}x{self.first_size}"
             )
+
+    @property
+    def normalized_widths(self) -> set[int]:
+        """Widths that a block's norm layers see (block inputs, except the image, and hiddens)."""
+        out: set[int] = set()
+        cin = self.channels
+        outs = [self.level_width(k) for k in range(self.stages)]
+        outs += [self.level_width(self.stages)] * self.extra_blocks
+        for i, cout in enumerate(outs):
+            hidden = cout if i == 0 or self.block_hidden == "output" else cin
+            out |= {hidden} if i == 0 else {cin, hidden}
+            cin = cout
+        return out
 
     @property
     def attention_sizes(self) -> tuple[int, ...]:
