@@ -4,12 +4,21 @@ import pytest
 import torch
 from hypothesis import given
 
-from gankit.models import build, config_from_dict, config_to_dict
+from gankit.models import (
+    R3GANDiscriminatorConfig,
+    R3GANGeneratorConfig,
+    build,
+    config_from_dict,
+    config_to_dict,
+)
 from tests.strategies import (
     discriminator_configs,
     generator_configs,
     mlp_discriminator_configs,
     mlp_generator_configs,
+    r3gan_configs,
+    resnet_discriminator_configs,
+    resnet_generator_configs,
 )
 
 
@@ -18,6 +27,10 @@ from tests.strategies import (
     | discriminator_configs()
     | mlp_generator_configs()
     | mlp_discriminator_configs()
+    | resnet_generator_configs()
+    | resnet_discriminator_configs()
+    | r3gan_configs(R3GANGeneratorConfig)
+    | r3gan_configs(R3GANDiscriminatorConfig)
 )
 def test_round_trip_is_identity(cfg: object) -> None:
     data = config_to_dict(cfg)  # type: ignore[arg-type]
@@ -48,3 +61,11 @@ def test_build_dispatches_and_weights_round_trip() -> None:
 def test_bad_dicts_raise_value_error(data: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         config_from_dict(data)
+
+
+@pytest.mark.parametrize("preset", ["sngan", "sagan", "r3gan"])
+def test_new_presets_rebuild_from_their_dictionaries(preset: str) -> None:
+    import gankit as gk
+
+    for cfg in getattr(gk.models, preset)(32, num_classes=3):
+        assert config_from_dict(config_to_dict(cfg)) == cfg
