@@ -120,7 +120,7 @@ class RelativisticPairing(GANLoss):
 
     :math:`\mathcal{L}_D = \mathbb{E}[\operatorname{softplus}(C_f - C_r)]`,
     :math:`\mathcal{L}_G = \mathbb{E}[\operatorname{softplus}(C_r - C_f)]` over pairs of
-    one real and one fake sample (see :mod:`gankit.losses.pairing`). The generator loss
+    one real and one fake sample (Huang et al., 2024, arXiv:2501.05441). The generator loss
     needs ``real_logits`` (``needs_real_logits_for_generator`` is True); real and fake
     batches must have the same size.
 

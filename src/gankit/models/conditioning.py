@@ -158,7 +158,7 @@ class ConditionalBatchNorm2d(nn.Module):
     (BigGAN's shared embedding, Brock et al., 2019, arXiv:1809.11096):
     :math:`\gamma = 1 + W_\gamma c`, :math:`\beta = W_\beta c`. The normalization itself
     is an ``nn.BatchNorm2d(affine=False)`` submodule ``bn``, so
-    :meth:`torch.nn.SyncBatchNorm.convert_sync_batchnorm` converts it for DDP.
+    ``torch.nn.SyncBatchNorm.convert_sync_batchnorm`` converts it for DDP.
 
     Args:
         num_features: channels ``C``.

@@ -206,7 +206,7 @@ class ResNetGeneratorConfig(_ResNetConfig):
 
     @property
     def attention_sizes(self) -> tuple[int, ...]:
-        """Sides of the maps after each up block: ``first_size * 2**k``, ``k >= 1``."""
+        """The side ``first_size * 2**k`` (``k >= 1``) of the map after each up block."""
         return tuple(self.first_size * 2**k for k in range(1, self.stages + 1))
 
 
@@ -289,7 +289,7 @@ class ResNetDiscriminatorConfig(_ResNetConfig):
 
     @property
     def attention_sizes(self) -> tuple[int, ...]:
-        """Sides of the maps after each down block: ``image_size / 2**k``, ``k >= 1``."""
+        """The side ``image_size / 2**k`` (``k >= 1``) of the map after each down block."""
         return tuple(self.image_size >> k for k in range(1, self.stages + 1))
 
     @property
