@@ -18,14 +18,24 @@ class index trips the embedding's device-side assertion instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 
+def _compiling() -> bool:
+    """``torch.compiler.is_compiling()``, also on torch < 2.3 (where dynamo has it)."""
+    check: Callable[[], bool] | None = getattr(torch.compiler, "is_compiling", None)
+    if check is None:  # pragma: no cover - torch 2.1 / 2.2
+        check = getattr(torch._dynamo, "is_compiling", lambda: False)
+    return bool(check())
+
+
 def _values_checked(labels: Tensor) -> bool:
     """Whether checking values here is free: a CPU tensor outside compilation."""
-    return labels.device.type == "cpu" and not torch.compiler.is_compiling()
+    return labels.device.type == "cpu" and not _compiling()
 
 
 def check_condition(
