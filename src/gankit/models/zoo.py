@@ -177,10 +177,11 @@ def r3gan(
     :class:`~gankit.losses.RelativisticPairing` and :class:`~gankit.losses.R1R2Penalty`
     (see the ``r3gan32`` / ``r3gan64`` recipes in :mod:`gankit.recipes`).
 
-    - ``64``: the ``FFHQ-64`` preset of the authors' ``train.py``: widths
-      768, 768, 768, 768, 384 (4×4 to 64×64), cardinalities 96, 96, 96, 96, 48.
+    - ``64``: the ``FFHQ-64`` preset of the authors' ``train.py`` (as listed in a public
+      copy of that file): widths 768, 768, 768, 768, 384 (4×4 to 64×64), cardinalities
+      96, 96, 96, 96, 48.
       G 22,429,824 and D 22,381,440 parameters.
-    - ``32``: the ``CIFAR10`` preset's layout as in a public copy of that ``train.py``:
+    - ``32``: the ``CIFAR10`` preset as listed in the same copy:
       four stages of width 192 with cardinality 96. G 1,312,320 and D 1,300,224
       parameters. (We could not check this copy against the authors' repository; the
       paper's CIFAR-10 model may be wider: pass your own widths to the configs.)
