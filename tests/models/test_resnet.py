@@ -248,3 +248,14 @@ def test_compiles_without_graph_breaks() -> None:
     fake = torch.compile(G, backend="eager", fullgraph=True)(z, y)
     logits = torch.compile(D, backend="eager", fullgraph=True)(fake, y)
     torch.testing.assert_close(logits, D(G(z, y), y))
+
+
+def test_trainer_feeds_attribute_vectors_and_samples_with_one_hot_labels() -> None:
+    g = ResNetGeneratorConfig(image_size=16, width=4, latent_dim=8, num_attributes=40)
+    G = build_resnet_generator(g)
+    D = _discriminator_for(g)
+    data = [(x, torch.randint(0, 2, (len(x), 40))) for x in faces(16, 16, 8)]
+    trainer = gk.Trainer(G, D, loss=gk.losses.Hinge(), config=gk.TrainerConfig(device="cpu"))
+    assert trainer.num_classes == 40  # the trainer passes the batches' attribute vectors
+    trainer.fit(data, steps=2)
+    assert trainer.sample(5, seed=0).shape == (5, 3, 16, 16)  # cycling labels read as one-hot
