@@ -242,8 +242,8 @@ def test_compiles_without_graph_breaks() -> None:
     # fullgraph=True fails on any graph break: the label checks must not read values
     # while compiling (the same property keeps CUDA-graph capture free of host syncs).
     g = ResNetGeneratorConfig(image_size=8, width=4, latent_dim=4, num_classes=3, attention=(8,))
-    G = build_resnet_generator(g)
-    D = _discriminator_for(g, attention=(4,), minibatch_std=2)
+    G = build_resnet_generator(g).eval()  # eval: no power-iteration or BN-statistics updates
+    D = _discriminator_for(g, attention=(4,), minibatch_std=2).eval()
     z, y = torch.randn(2, 4), torch.tensor([0, 2])
     fake = torch.compile(G, backend="eager", fullgraph=True)(z, y)
     logits = torch.compile(D, backend="eager", fullgraph=True)(fake, y)
