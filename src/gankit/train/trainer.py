@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,7 @@ class Trainer:
             latent_dim=self.latent_dim,
             num_classes=self.num_classes,
             graph_capture=graph_capture,
-            before_optimizer_step=self._before_optimizer_step,
+            before_optimizer_step=_weak(self._before_optimizer_step),
         )
         self.device, self.dist, self.memory_format = run.device, run.dist, run.memory_format
         self.generator, self.discriminator = run.generator, run.discriminator
@@ -512,3 +513,20 @@ class Trainer:
 
     def _hook_keys(self) -> list[tuple[str, Hook]]:
         return keyed(self.hooks)
+
+
+def _weak(method: Callable[[NetName, Optimizer], None]) -> Callable[[NetName, Optimizer], None]:
+    """``method`` without a strong reference to its object.
+
+    The step keeps this callback; a strong one would make a trainer <-> step cycle that only
+    the garbage collector frees, at an unpredictable moment (under DDP possibly while the
+    interpreter shuts down, when destroying the process group aborts).
+    """
+    ref = weakref.WeakMethod(method)
+
+    def call(name: NetName, optimizer: Optimizer) -> None:
+        bound = ref()
+        if bound is not None:
+            bound(name, optimizer)
+
+    return call
