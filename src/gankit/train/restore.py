@@ -36,6 +36,7 @@ __all__ = [
     "load_parts",
     "plain_values",
     "portable_optimizer_state",
+    "portable_state",
     "verify_digests",
 ]
 
@@ -196,6 +197,17 @@ def portable_optimizer_state(state: dict[str, Any]) -> dict[str, Any]:
         for g in state["param_groups"]
     ]
     return {**state, "param_groups": groups}
+
+
+def portable_state(obj: Any) -> Any:
+    """``obj.state_dict()``, with an optimizer's learning rates as floats.
+
+    Example:
+        >>> sorted(portable_state(torch.nn.Linear(1, 1)))
+        ['bias', 'weight']
+    """
+    state = obj.state_dict()
+    return portable_optimizer_state(state) if isinstance(obj, Optimizer) else state
 
 
 def plain_values(value: Any) -> Any:

@@ -8,6 +8,7 @@ compiled wrappers, and the DCGAN-recipe Adam optimizers.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
@@ -35,6 +36,7 @@ __all__ = [
     "prepare_nets",
     "resolve_device",
     "setup_run",
+    "weak_method",
 ]
 
 SchedulerFactory = Callable[[Optimizer], LRScheduler]
@@ -349,3 +351,28 @@ def setup_run(
         scaler,
         graphed,
     )
+
+
+def weak_method(
+    method: Callable[[NetName, Optimizer], None],
+) -> Callable[[NetName, Optimizer], None]:
+    """``method`` without a strong reference to its object.
+
+    Example:
+        >>> class A:
+        ...     def m(self, name, opt): print(name)
+        >>> a = A(); call = weak_method(a.m); call("generator", None)
+        generator
+
+    The step keeps this callback; a strong one would make a trainer <-> step cycle that only
+    the garbage collector frees, at an unpredictable moment (under DDP possibly while the
+    interpreter shuts down, when destroying the process group aborts).
+    """
+    ref = weakref.WeakMethod(method)
+
+    def call(name: NetName, optimizer: Optimizer) -> None:
+        bound = ref()
+        if bound is not None:
+            bound(name, optimizer)
+
+    return call

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +47,7 @@ from gankit.train.restore import (
     entry_digests,
     load_parts,
     plain_values,
-    portable_optimizer_state,
+    portable_state,
 )
 from gankit.train.sampling import generate, latent_noise
 from gankit.train.schema import CheckpointDict, model_configs, read_checkpoint, sampling_pointer
@@ -56,6 +55,7 @@ from gankit.train.setup import (
     SchedulerFactory,
     net_sizes,
     setup_run,
+    weak_method,
 )
 from gankit.train.state import TrainState
 from gankit.train.step import Batch, Logs, TrainingStep, resolve_step
@@ -144,7 +144,7 @@ class Trainer:
             latent_dim=self.latent_dim,
             num_classes=self.num_classes,
             graph_capture=graph_capture,
-            before_optimizer_step=_weak(self._before_optimizer_step),
+            before_optimizer_step=weak_method(self._before_optimizer_step),
         )
         self.device, self.dist, self.memory_format = run.device, run.dist, run.memory_format
         self.generator, self.discriminator = run.generator, run.discriminator
@@ -286,17 +286,13 @@ class Trainer:
         if Path(path).is_dir():
             path = latest_checkpoint(path) or path
         ckpt: dict[str, Any] = dict(read_checkpoint(path))
-        objects: dict[str, Any] = {"generator": self.generator, "discriminator": self.discriminator}
-        objects.update(
-            g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer, scaler=self.scaler
-        )
-        objects.update({k: v for k, v in self._schedulers().items() if v is not None})
-        if "step" in ckpt:  # e.g. an adaptive augmentation's p
-            objects["step"] = self.step
-        elif self.step.state_dict():
-            warnings.warn(
-                f"{path}: no saved state for the training step; it starts fresh", stacklevel=2
-            )
+        objects = self._parts()
+        if "step" not in ckpt:  # no state of the step (e.g. an adaptive augmentation's p)
+            del objects["step"]
+            if self.step.state_dict():
+                warnings.warn(
+                    f"{path}: no saved state for the training step; it starts fresh", stacklevel=2
+                )
         meters = check_checkpoint(
             ckpt,
             path,
@@ -330,30 +326,32 @@ class Trainer:
 
     def checkpoint_dict(self) -> CheckpointDict:
         """Return the checkpoint :meth:`save` writes (tensors and plain values only)."""
-        ckpt: CheckpointDict = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "gankit_version": __version__,
-            "generator": self.generator.state_dict(),
-            "discriminator": self.discriminator.state_dict(),
-            "g_optimizer": portable_optimizer_state(self.g_optimizer.state_dict()),
-            "d_optimizer": portable_optimizer_state(self.d_optimizer.state_dict()),
-            "scaler": self.scaler.state_dict(),
-            "state": self.state.state_dict(),
-            "rng": rng_state(),
-            "epoch_rng": self.position.epoch_rng,
-            "running_sums": self.meters.state_dict(),
-            "hooks": {key: hook.state_dict() for key, hook in self._hook_keys()},
-            "sampling": sampling_pointer(self._hook_keys()),
-            "trainer_config": plain_values(dataclasses.asdict(self.config)),
-            "latent_dim": self.latent_dim,
-            "num_classes": self.num_classes,
-        }
-        optional = {"data": self.position.loader_state(), "step": self.step.state_dict() or None}
-        optional.update({k: s.state_dict() for k, s in self._schedulers().items() if s})
-        optional.update(model_configs(self.generator, self.discriminator))
-        ckpt.update({k: v for k, v in optional.items() if v is not None})  # type: ignore[typeddict-item]
-        return ckpt
+        parts = {k: portable_state(v) for k, v in self._parts().items()}
+        ckpt: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION}
+        ckpt["gankit_version"] = __version__
+        ckpt.update({k: v for k, v in parts.items() if k != "step" or v})
+        ckpt.update(
+            state=self.state.state_dict(),
+            rng=rng_state(),
+            epoch_rng=self.position.epoch_rng,
+            running_sums=self.meters.state_dict(),
+            hooks={key: hook.state_dict() for key, hook in self._hook_keys()},
+            sampling=sampling_pointer(self._hook_keys()),
+            trainer_config=plain_values(dataclasses.asdict(self.config)),
+            latent_dim=self.latent_dim,
+            num_classes=self.num_classes,
+            **model_configs(self.generator, self.discriminator),
+        )
+        if self.position.loader_state() is not None:
+            ckpt["data"] = self.position.loader_state()
+        return ckpt  # type: ignore[return-value]
+
+    def _parts(self) -> dict[str, Any]:
+        """The objects whose ``state_dict`` a checkpoint holds under these names."""
+        parts: dict[str, Any] = {"generator": self.generator, "discriminator": self.discriminator}
+        parts.update(g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer, scaler=self.scaler)
+        parts.update(self._schedulers(), step=self.step)
+        return {k: v for k, v in parts.items() if v is not None}
 
     def _schedulers(self) -> dict[str, LRScheduler | None]:
         return {"g_scheduler": self.g_scheduler, "d_scheduler": self.d_scheduler}
@@ -513,20 +511,3 @@ class Trainer:
 
     def _hook_keys(self) -> list[tuple[str, Hook]]:
         return keyed(self.hooks)
-
-
-def _weak(method: Callable[[NetName, Optimizer], None]) -> Callable[[NetName, Optimizer], None]:
-    """``method`` without a strong reference to its object.
-
-    The step keeps this callback; a strong one would make a trainer <-> step cycle that only
-    the garbage collector frees, at an unpredictable moment (under DDP possibly while the
-    interpreter shuts down, when destroying the process group aborts).
-    """
-    ref = weakref.WeakMethod(method)
-
-    def call(name: NetName, optimizer: Optimizer) -> None:
-        bound = ref()
-        if bound is not None:
-            bound(name, optimizer)
-
-    return call
