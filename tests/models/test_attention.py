@@ -65,7 +65,8 @@ def test_minibatch_std_matches_its_definition(
         members = x[i % groups :: groups]  # sample i is in group i mod (B / group_size)
         assert len(members) == group
         std = (members.var(dim=0, correction=0) + 1e-8).sqrt().mean()
-        torch.testing.assert_close(out[i, channels], torch.full((side, side), float(std)).double())
+        expected = torch.full((side, side), float(std), dtype=torch.float64)
+        torch.testing.assert_close(out[i, channels], expected)  # both float64
 
 
 def test_minibatch_std_uses_the_whole_batch_when_smaller_and_checks_divisibility() -> None:
@@ -73,6 +74,9 @@ def test_minibatch_std_uses_the_whole_batch_when_smaller_and_checks_divisibility
     assert MinibatchStdDev(group_size=4)(x).shape == (3, 3, 2, 2)  # one group of 3
     with pytest.raises(ValueError, match="divisible by group_size=4"):
         MinibatchStdDev(group_size=4)(torch.randn(6, 2, 2, 2))
-    for bad in (0, -1, 2.0, True):
-        with pytest.raises(ValueError, match="group_size must be an int >= 1"):
-            MinibatchStdDev(group_size=bad)  # type: ignore[arg-type]
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match=r"group_size must be an int in \[1, 2\*\*20\], got "):
+            MinibatchStdDev(group_size=bad)
+    for wrong in (2.0, True):
+        with pytest.raises(TypeError, match=r"group_size must be an int in \[1, 2\*\*20\], got "):
+            MinibatchStdDev(group_size=wrong)  # type: ignore[arg-type]

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gankit._validation import check_int
+
 
 class SelfAttention2d(nn.Module):
     r"""Self-attention over the positions of a feature map (Zhang et al., 2019, SAGAN).
@@ -82,8 +84,7 @@ class MinibatchStdDev(nn.Module):
 
     def __init__(self, group_size: int = 4) -> None:
         super().__init__()
-        if isinstance(group_size, bool) or not isinstance(group_size, int) or group_size < 1:
-            raise ValueError(f"MinibatchStdDev.group_size must be an int >= 1, got {group_size!r}")
+        check_int("MinibatchStdDev", "group_size", group_size, minimum=1, maximum=2**20)
         self.group_size = group_size
 
     def forward(self, x: Tensor) -> Tensor:
