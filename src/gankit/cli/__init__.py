@@ -8,6 +8,7 @@ values, unusable checkpoints) print one ``gankit: error: ...`` line and exit wit
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
@@ -19,7 +20,7 @@ from gankit.train.checkpoint import CheckpointError
 __all__ = ["CommandError", "build_parser", "main"]
 
 
-def build_parser() -> Parser:
+def build_parser() -> argparse.ArgumentParser:
     """Return the ``gankit`` argument parser.
 
     Example:

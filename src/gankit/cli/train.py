@@ -521,10 +521,9 @@ def train(args: argparse.Namespace, *, command: Sequence[str], argv: Sequence[st
     if args.dry_run:
         print(f"dry run: one step trained, everything written to {out}")
         return 0
-    print(
-        f"done: {st.epoch} epochs, {st.step} steps; samples in {out / 'samples'}, "
-        f"losses in {out / 'losses.png'}, checkpoints in {ckpt_dir}"
-    )
+    written = [out / "samples", out / "losses.png", out / "metrics.csv", ckpt_dir / "last.pt"]
+    shown = ", ".join(str(p) for p in written if p.exists())
+    print(f"done: {st.epoch} epochs, {st.step} steps; wrote {shown}")
     return 0
 
 
