@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from torch.utils.data import DataLoader
 
 import gankit as gk
 from gankit.train import Hook, TrainState
+from gankit.train.graph_step import GraphedStep, lr_on_device
 from gankit.train.graphs import EagerCapture, StepGraphs
 from gankit.train.hooks import EMA
 from tests.train.nets import image_loader, tiny_conv_pair
@@ -152,7 +152,8 @@ def _run(
     hooks: list[Hook] = [events] + ([EMA(decay=0.9)] if with_ema else [])
     regularizer = cfg.pop("regularizer", None)
     scheduler = cfg.pop("scheduler", None)
-    config = gk.TrainerConfig(device="cpu", seed=3, log_every=2, **cfg)
+    config = gk.TrainerConfig(device="cpu", seed=3, log_every=2, cuda_graphs=graphs, **cfg)
+    backend = EagerCapture()
     trainer = gk.Trainer(
         G,
         D,
@@ -161,10 +162,11 @@ def _run(
         regularizer=regularizer,
         loss=gk.losses.NonSaturating(real_target=0.9, flip_prob=0.1),
         g_scheduler=scheduler,
+        graph_capture=backend,
     )
-    backend = EagerCapture()
     if graphs:
-        trainer._graphs = StepGraphs(trainer.device, warmup=2, capture=backend)
+        assert trainer.graphed is not None
+        trainer.graphed.graphs.warmup = 2
     trainer.fit(loader, steps=steps)
     return trainer, events, backend
 
@@ -244,12 +246,14 @@ def test_graph_path_resumes_exactly_and_recaptures_after_load(tmp_path: Path) ->
     resumed = gk.Trainer(
         G,
         D,
-        config=gk.TrainerConfig(device="cpu", seed=3, log_every=2),
+        config=gk.TrainerConfig(device="cpu", seed=3, log_every=2, cuda_graphs=True),
         hooks=[_Events()],
         loss=gk.losses.NonSaturating(real_target=0.9, flip_prob=0.1),
+        graph_capture=EagerCapture(),
     )
-    backend = EagerCapture()
-    resumed._graphs = graphs = StepGraphs(resumed.device, warmup=2, capture=backend)
+    assert resumed.graphed is not None
+    graphs = resumed.graphed.graphs
+    graphs.warmup = 2
     resumed.fit(_loader(**spec), steps=4)  # two warm-ups, then a capture ...
     assert graphs.captured == 1
     resumed.load(tmp_path / "run.pt")
@@ -285,13 +289,10 @@ class _Clipper(Hook):
         pass
 
 
-def test_cuda_graphs_refuses_hooks_between_backward_and_step(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(gk.Trainer, "_check_graphs_supported", lambda self, **kw: None)
+def test_cuda_graphs_refuses_hooks_between_backward_and_step() -> None:
     G, D = tiny_conv_pair()
     config = gk.TrainerConfig(device="cpu", cuda_graphs=True)
-    trainer = gk.Trainer(G, D, config=config, hooks=[_Clipper()])
+    trainer = gk.Trainer(G, D, config=config, hooks=[_Clipper()], graph_capture=EagerCapture())
     with pytest.raises(ValueError, match="hook _Clipper overrides on_before_optimizer_step"):
         trainer.fit(image_loader(), steps=1)
     assert trainer.state.step == 0
@@ -301,12 +302,10 @@ def test_cuda_graphs_refuses_hooks_between_backward_and_step(
 
 
 def test_schedulers_update_a_device_lr_in_place() -> None:
-    from gankit.train.trainer import _lr_on_device
-
     net = torch.nn.Linear(2, 2)
     opt = torch.optim.Adam(net.parameters(), lr=0.1, foreach=False)
     sched = _sched(opt)
-    _lr_on_device(opt, torch.device("cpu"))
+    lr_on_device(opt, torch.device("cpu"))
     lr = opt.param_groups[0]["lr"]
     assert isinstance(lr, Tensor)
     for _ in range(3):
@@ -319,15 +318,13 @@ def test_schedulers_update_a_device_lr_in_place() -> None:
 def test_checkpoints_store_float_lrs_and_keep_the_loaders_optimizer_switches(
     tmp_path: Path,
 ) -> None:
-    from gankit.train.trainer import _lr_on_device
-
     G, D = tiny_conv_pair()
     saved = gk.Trainer(G, D, config=gk.TrainerConfig(device="cpu"))
     saved.fit(image_loader(), steps=2)
     for opt in (saved.g_optimizer, saved.d_optimizer):
         for group in opt.param_groups:
             group["foreach"] = False  # a tensor lr needs the single-tensor Adam on CPU
-        _lr_on_device(opt, torch.device("cpu"))
+        lr_on_device(opt, torch.device("cpu"))
     saved.save(tmp_path / "ckpt.pt")
     ckpt = gk.train.load_checkpoint(tmp_path / "ckpt.pt")
     assert isinstance(ckpt["g_optimizer"]["param_groups"][0]["lr"], float)
@@ -342,26 +339,33 @@ def test_checkpoints_store_float_lrs_and_keep_the_loaders_optimizer_switches(
 
 
 def test_a_replaced_lr_is_written_into_the_captured_tensor_and_settings_make_kinds() -> None:
-    from gankit.train.trainer import _lr_on_device
-
     G, D = tiny_conv_pair()
     opt = torch.optim.Adam(G.parameters(), lr=1e-3, foreach=False)
-    trainer = gk.Trainer(G, D, config=gk.TrainerConfig(device="cpu"), g_optimizer=opt)
-    trainer._lr_slots[id(opt)] = _lr_on_device(opt, trainer.device)
+    config = gk.TrainerConfig(device="cpu", cuda_graphs=True)
+    trainer = gk.Trainer(G, D, config=config, g_optimizer=opt, graph_capture=EagerCapture())
+    graphed = GraphedStep(trainer.step, trainer.device, EagerCapture(), device_lr=True)
+    graphed.attach_optimizers()
     slot = opt.param_groups[0]["lr"]
-    before = trainer._optimizer_settings()
+    assert isinstance(slot, Tensor)
+    before = graphed.optimizer_settings()
     opt.param_groups[0]["lr"] = 5e-4  # by hand, or an old torch's scheduler
-    assert trainer._optimizer_settings() == before  # same kind: the graph reads the tensor
+    assert graphed.optimizer_settings() == before  # same kind: the graph reads the tensor
     assert opt.param_groups[0]["lr"] is slot and slot.item() == pytest.approx(5e-4)
     opt.param_groups[0]["betas"] = (0.8, 0.999)  # e.g. OneCycleLR's momentum cycling
-    assert trainer._optimizer_settings() != before  # baked into a capture: a new kind
-    trainer.d_optimizer.param_groups[0]["lr"] = 1.0  # a float rate is part of the kind
-    assert trainer._optimizer_settings() != before
+    assert graphed.optimizer_settings() != before  # baked into a capture: a new kind
+    after_betas = graphed.optimizer_settings()
+    trainer.d_optimizer.param_groups[0]["lr"] = 1.0  # replaced: written into its slot too
+    assert graphed.optimizer_settings() == after_betas
 
 
-def test_trainer_config_round_trips_cuda_graphs() -> None:
-    cfg = gk.TrainerConfig(cuda_graphs=True, precision="bf16")
-    assert dataclasses.asdict(cfg)["cuda_graphs"] is True
+def test_a_cuda_graphs_checkpoint_records_the_whole_config(tmp_path: Path) -> None:
+    G, D = tiny_conv_pair()
+    config = gk.TrainerConfig(device="cpu", cuda_graphs=True, precision="bf16", n_critic=2)
+    trainer = gk.Trainer(G, D, config=config, graph_capture=EagerCapture())
+    trainer.fit(image_loader(), steps=1)
+    saved = dict(gk.train.load_checkpoint(trainer.save(tmp_path / "run.pt"))["trainer_config"])
+    saved["betas"] = tuple(saved["betas"])
+    assert gk.TrainerConfig(**saved) == config
 
 
 # ---------------------------------------------------------------- on a GPU
@@ -417,7 +421,7 @@ def test_cuda_graphs_train_like_eager_on_gpu(
     eager, graphed = _gpu_trainer(False, **dict(cfg)), _gpu_trainer(True, **dict(cfg))
     eager.fit(data, steps=24)
     graphed.fit(data, steps=24)
-    assert graphed._graphs is not None and graphed._graphs.captured >= 1
+    assert graphed.graphed is not None and graphed.graphed.graphs.captured >= 1
     assert graphed.state.d_updates == eager.state.d_updates
     for k in ("d_loss", "g_loss"):
         assert graphed.state.metrics[k] == pytest.approx(eager.state.metrics[k], rel=0.05, abs=0.02)
@@ -441,4 +445,4 @@ def test_training_steps_do_not_synchronise_with_the_host(graphs: bool) -> None:
     finally:
         torch.cuda.set_sync_debug_mode("default")
     assert guard.steps == 12
-    assert trainer._graphs is None or trainer._graphs.captured == 1
+    assert trainer.graphed is None or trainer.graphed.graphs.captured == 1

@@ -21,7 +21,7 @@ from gankit.metrics import (
     load_statistics,
 )
 from gankit.metrics.extraction import FeatureExtractor
-from gankit.train.checkpoint import load_generator
+from gankit.train.schema import load_generator
 
 __all__ = ["add_parser", "extractor_protocol", "run"]
 

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> None:
     import torch
 
     from gankit.data import float_to_uint8
-    from gankit.train.checkpoint import load_generator
+    from gankit.train import load_generator
 
     out = Path(args.out)
     if out.exists() and not args.force:

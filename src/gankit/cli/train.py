@@ -12,7 +12,6 @@ import argparse
 import dataclasses
 import os
 import shlex
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -491,33 +490,20 @@ def train(args: argparse.Namespace, *, command: Sequence[str], argv: Sequence[st
         target = {"steps": args.steps}
     else:
         target = {"epochs": args.epochs or 5}
-    interrupted_type: Any = getattr(gk.train, "TrainingInterrupted", None)
     try:
         trainer.fit(data, resume=resume, **target)
     except gk.train.NonFiniteLossError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt as e:
-        if interrupted_type is None or not isinstance(e, interrupted_type):
-            raise
-        checkpoint = e.checkpoint
+    except gk.train.TrainingInterrupted as e:  # the step finished, hooks ran, it saved
         print(
-            f"interrupted at step {e.step}; checkpoint: {checkpoint}; "
+            f"interrupted at step {e.step}; checkpoint: {e.checkpoint}; "
             f"resume with: {resume_command(command, argv)}",
             file=sys.stderr,
             flush=True,
         )
-        return 128 + int(e.signal)
+        return e.exit_code
     st = trainer.state
-    if st.should_stop and not _reached(st, target):  # interrupted (trainer without
-        last = gk.train.latest_checkpoint(ckpt_dir)  # TrainingInterrupted)
-        print(
-            f"interrupted at step {st.step}; checkpoint: {last}; "
-            f"resume with: {resume_command(command, argv)}",
-            file=sys.stderr,
-            flush=True,
-        )
-        return 128 + int(signal.SIGINT)
     if args.dry_run:
         print(f"dry run: one step trained, everything written to {out}")
         return 0
@@ -525,12 +511,6 @@ def train(args: argparse.Namespace, *, command: Sequence[str], argv: Sequence[st
     shown = ", ".join(str(p) for p in written if p.exists())
     print(f"done: {st.epoch} epochs, {st.step} steps; wrote {shown}")
     return 0
-
-
-def _reached(state: Any, target: dict[str, int]) -> bool:
-    if "steps" in target:
-        return bool(state.step >= target["steps"])
-    return bool(state.epoch >= target["epochs"])
 
 
 def build_example_parser(prog: str | None = None) -> argparse.ArgumentParser:

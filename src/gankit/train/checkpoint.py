@@ -14,10 +14,27 @@ from typing import Any, cast
 
 import numpy as np
 import torch
-from torch import nn
+
+__all__ = [
+    "CHECKPOINT_PATTERN",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "SUPPORTED_VERSIONS",
+    "CheckpointError",
+    "atomic_save",
+    "latest_checkpoint",
+    "load_checkpoint",
+    "rng_state",
+    "seed_everything",
+    "set_rng_state",
+    "step_checkpoints",
+]
 
 FORMAT = "gankit.checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The format :meth:`gankit.Trainer.save` writes (:mod:`gankit.train.schema` describes it)."""
+SUPPORTED_VERSIONS = (1, 2)
+"""The formats :func:`load_checkpoint` reads; older ones are upgraded by :mod:`gankit.train.schema`."""
 
 CHECKPOINT_PATTERN = re.compile(r"^step-(\d{8,})\.pt$")
 
@@ -164,10 +181,10 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(f"{p}: not a gankit checkpoint (no '{FORMAT}' format marker)")
     version = ckpt.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in SUPPORTED_VERSIONS:
         raise CheckpointError(
             f"{p}: checkpoint format version {version!r} is not supported "
-            f"(this gankit reads version {FORMAT_VERSION})"
+            f"(this gankit reads versions {', '.join(map(str, SUPPORTED_VERSIONS))})"
         )
     return ckpt
 
@@ -247,60 +264,3 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-
-
-def load_generator(
-    path: str | os.PathLike[str], *, ema: bool = False, device: torch.device | str = "cpu"
-) -> nn.Module:
-    """Rebuild the generator of a checkpoint, in eval mode, ready to sample from.
-
-    Works for generators built from a gankit config (the checkpoint records it); other
-    generators are rebuilt by their own code from ``load_checkpoint(path)["generator"]``.
-
-    Args:
-        path: a checkpoint file, or a directory (its newest ``step-*.pt``).
-        ema: load the EMA weights (the checkpoint must hold the state of an
-            :class:`~gankit.train.hooks.EMA` hook).
-        device: where to put the generator.
-
-    Returns:
-        The generator module with its ``config``, ``latent_dim`` and ``num_classes``.
-
-    Raises:
-        CheckpointError: naming the file when it cannot be loaded, holds no gankit config,
-            holds no EMA weights although ``ema`` is set, or the weights do not fit.
-
-    Example:
-        >>> import tempfile, torch, gankit as gk
-        >>> G, D = (gk.models.build_mlp_generator(gk.models.MLPGeneratorConfig()),
-        ...         gk.models.build_mlp_discriminator(gk.models.MLPDiscriminatorConfig()))
-        >>> path = gk.Trainer(G, D, config=gk.TrainerConfig(device="cpu")).save(
-        ...     tempfile.mkdtemp() + "/run.pt")
-        >>> load_generator(path)(torch.randn(3, 2)).shape
-        torch.Size([3, 2])
-    """
-    from gankit.models import build, config_from_dict
-
-    ckpt = load_checkpoint(path)
-    saved = ckpt.get("generator_config")
-    if not isinstance(saved, dict):
-        raise CheckpointError(
-            f"{path}: the generator was not built from a gankit config, so it cannot be "
-            "rebuilt here; load load_checkpoint(path)['generator'] into your own module"
-        )
-    try:
-        net = build(config_from_dict(saved))
-    except (ValueError, TypeError) as e:
-        raise CheckpointError(f"{path}: invalid generator config: {e}") from None
-    state = ckpt["generator"]
-    if ema:
-        state = ckpt.get("hooks", {}).get("EMA", {}).get("module")
-        if state is None:
-            raise CheckpointError(
-                f"{path}: no EMA weights in this checkpoint (train with the EMA hook)"
-            )
-    try:
-        net.load_state_dict(state)
-    except RuntimeError as e:
-        raise CheckpointError(f"{path}: the generator weights do not fit its config: {e}") from None
-    return net.eval().to(device)

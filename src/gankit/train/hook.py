@@ -28,14 +28,16 @@ replaces the rest when an exception escapes, and ``on_save_checkpoint`` /
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
-from torch import Tensor
+from torch import Tensor, nn
 from torch.optim import Optimizer
 
 if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
+
+__all__ = ["Hook", "NetName", "SamplingSource", "every"]
 
 NetName = Literal["generator", "discriminator"]
 
@@ -64,6 +66,16 @@ class Hook:
     """
 
     rank_zero_only: ClassVar[bool] = True
+
+    @property
+    def state_key(self) -> str:
+        """The key of this hook's state in checkpoints (default: the class name).
+
+        Two hooks with the same key get ``#1``, ``#2``, ... appended in list order. Override
+        it when two instances of one class must keep their states apart regardless of
+        order, e.g. ``f"SampleGrid[{self.directory}]"``.
+        """
+        return type(self).__name__
 
     def on_fit_start(self, trainer: Trainer, state: TrainState) -> None:
         """Fire once when ``fit`` starts, after a checkpoint is loaded if resuming."""
@@ -124,6 +136,33 @@ class Hook:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
+
+
+@runtime_checkable
+class SamplingSource(Protocol):
+    """A hook that offers a module to sample from in place of the generator (e.g. EMA).
+
+    :meth:`gankit.Trainer.sampling_generator` (and so :meth:`~gankit.Trainer.sample`,
+    sample grids and FID) uses the first hook in the list whose :meth:`sampling_module`
+    returns a module. Checkpoints record which hook it was and under which entry of that
+    hook's :meth:`~Hook.state_dict` the module's weights are, so
+    :func:`~gankit.train.load_generator` with ``ema=True`` finds them without knowing the
+    hook's class.
+
+    Attributes:
+        sampling_entry: the entry of the hook's state dict that holds the module's
+            ``state_dict()``.
+
+    Example:
+        >>> from gankit.train.hooks import EMA
+        >>> isinstance(EMA(), SamplingSource), EMA.sampling_entry
+        (True, 'module')
+    """
+
+    sampling_entry: ClassVar[str]
+
+    def sampling_module(self) -> nn.Module | None:
+        """Return the module to sample from, or ``None`` while there is none yet."""
 
 
 def every(count: int, n: int | None) -> bool:

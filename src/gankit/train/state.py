@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+__all__ = ["TrainState"]
 
 
 @dataclass
@@ -23,6 +26,8 @@ class TrainState:
         should_stop: set by a hook (or Ctrl-C) to end ``fit`` after the current step
             (under DDP, at the next log step, where all ranks agree on it).
         should_save: set by a hook (or Ctrl-C) to ask for a checkpoint at step end.
+        last_checkpoint: the file :meth:`gankit.Trainer.save` wrote last in this process
+            (not saved in checkpoints).
 
     Example:
         >>> state = TrainState()
@@ -42,6 +47,7 @@ class TrainState:
     max_epochs: int | None = None
     should_stop: bool = False
     should_save: bool = False
+    last_checkpoint: Path | None = None
 
     _PERSISTENT = ("step", "epoch", "batch_in_epoch", "images_seen", "d_updates")
 

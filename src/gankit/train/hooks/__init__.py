@@ -9,11 +9,11 @@ Example:
 from __future__ import annotations
 
 from gankit.train.checkpoint import latest_checkpoint
+from gankit.train.guard import NonFiniteGuard, NonFiniteLossError
 from gankit.train.hooks.checkpointing import Checkpoint
 from gankit.train.hooks.console import ConsoleSummary
 from gankit.train.hooks.ema import EMA
 from gankit.train.hooks.fid import FIDEvaluation
-from gankit.train.hooks.guard import NonFiniteGuard, NonFiniteLossError
 from gankit.train.hooks.loss_plot import LossPlot
 from gankit.train.hooks.metrics_log import MetricsLogger
 from gankit.train.hooks.progress import ProgressBar

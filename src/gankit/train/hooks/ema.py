@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -68,6 +68,12 @@ class EMA(Hook):
         self.updates = 0
         self._last_images = 0
         self._pending: Mapping[str, Any] | None = None
+
+    sampling_entry: ClassVar[str] = "module"
+
+    def sampling_module(self) -> nn.Module | None:
+        """Return the averaged generator (the :class:`~gankit.train.SamplingSource` capability)."""
+        return self.module
 
     def decay_at(self, updates: int, images: int) -> float:
         """Return the decay used for update number ``updates`` covering ``images`` images."""
