@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +169,48 @@ def test_metrics_log_of_the_run(tmp_path: Path) -> None:
     assert cli.main(["train", *TINY, "--epochs", "1", "--out", str(out)]) == 0
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert rows[-1]["kind"] == "epoch" and rows[-1]["step"] == 4
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupt_saves_says_where_and_how_to_resume_and_fails(
+    tmp_path: Path, signum: int, status: int
+) -> None:
+    """Ctrl-C printed 'done' and exited 0; SIGTERM (sent by schedulers) was not handled."""
+    out = tmp_path / "run"
+    argv = ["train", *TINY, "--steps", "100000", "--out", str(out), "--progress-every", "0"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gankit", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # a progress line per step: training has started
+        if ", step " in line:
+            break
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == status, err
+    last = err.strip().splitlines()[-1]
+    match = re.fullmatch(r"interrupted at step (\d+); checkpoint: (\S+); resume with: (.+)", last)
+    assert match is not None, err
+    step, checkpoint, command = int(match[1]), Path(match[2]), match[3]
+    assert step >= 1 and checkpoint.parent == out / "checkpoints"
+    saved = gk.train.load_checkpoint(checkpoint)
+    assert saved["state"]["step"] == step  # the step printed is the step saved
+    assert gk.train.load_checkpoint(out / "checkpoints" / "last.pt")["state"]["step"] == step
+    assert "done:" not in err
+    words = shlex.split(command)
+    assert words[:2] == ["gankit", "train"] and words[-1] == "--resume"
+    if signum == signal.SIGINT:  # the printed command continues the run
+        words = [w if w != "100000" else str(step + 1) for w in words]
+        result = subprocess.run(
+            [sys.executable, "-m", "gankit", *words[1:]],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert gk.train.load_checkpoint(out / "checkpoints")["state"]["step"] == step + 1
