@@ -69,6 +69,7 @@ nitpick_ignore_regex = [
     # Private bases of the public configs, shown by ``show-inheritance``.
     (r"py:class", r"gankit\.models\.config\._ConvNetConfig"),
     (r"py:class", r"gankit\.models\.mlp\._MLPConfig"),
+    (r"py:class", r"gankit\.train\.schema\._Entries"),
     # The private TypeVar of DeviceLoader[BatchT] (Tensor or (images, labels) batches).
     (r"py:(class|obj)", r"gankit\.data\.device_loader\.BatchT"),
     # The TypeVar of gankit.train.graphs: whatever the captured step function returns.

@@ -243,3 +243,138 @@ def batch_splits(draw: st.DrawFn, total: int) -> list[int]:
     cuts = draw(st.sets(st.integers(1, max(1, total - 1)), max_size=min(8, total - 1)))
     bounds = [0, *sorted(c for c in cuts if 0 < c < total), total]
     return [bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1)]
+
+
+# ---------------------------------------------------------------- fuzzing configs (issue 16)
+
+
+def matches_annotation(value: Any, hint: Any) -> bool:
+    """Whether ``value`` has the *type* a dataclass field annotation asks for.
+
+    The oracle of the one validation rule: a value of the wrong type must raise
+    ``TypeError``, a value of the right type that is out of range ``ValueError``. ``bool``
+    is not an ``int`` here, an ``int`` is a ``float``, a ``Literal`` of strings is a ``str``
+    and ``tuple[X, ...]`` needs every item to be an ``X`` (its length is a value).
+    """
+    import types  # imported here: this file's head is shared by every test module
+    import typing
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is type(None):
+        return value is None
+    if origin in (typing.Union, types.UnionType):
+        return any(matches_annotation(value, arm) for arm in args)
+    if origin is typing.Literal:
+        return any(isinstance(value, type(a)) and not isinstance(value, bool) for a in args)
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(matches_annotation(v, args[0]) for v in value)
+        return all(matches_annotation(v, args[0]) for v in value) and len(set(args)) == 1
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    raise NotImplementedError(f"no oracle for annotation {hint!r}")
+
+
+def expected_error(cls: type, field: str, value: Any) -> type[Exception]:
+    """``TypeError`` if ``value`` has the wrong type for ``cls.field``, else ``ValueError``."""
+    import typing
+
+    hint = typing.get_type_hints(cls)[field]
+    return ValueError if matches_annotation(value, hint) else TypeError
+
+
+_AWKWARD_NUMBERS = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    8,
+    64,
+    -1,
+    -(2**63),
+    2**31,
+    2**63 - 1,
+    2**63,
+    2**64,
+    10**400,
+    -(10**400),
+    0.0,
+    0.5,
+    1.0,
+    -0.5,
+    1e-300,
+    1e308,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+]
+_AWKWARD_STRINGS = [
+    "",
+    "auto",
+    "cpu",
+    "cuda",
+    "cuda:7",
+    "meta",
+    "gpu:banana",
+    "batch",
+    "relu",
+    "64",
+]
+
+
+def fuzz_values() -> st.SearchStrategy[Any]:
+    """Arbitrary values of the kinds that reach configs by mistake or from hostile files.
+
+    Huge ints (beyond int64 and float range), floats including NaN, infinities and
+    ``10**400``-sized ints, ``None``, bools, strings, lists and tuples.
+    """
+    scalars = st.one_of(
+        st.sampled_from(_AWKWARD_NUMBERS),
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        st.sampled_from(_AWKWARD_STRINGS),
+        st.text(max_size=6),
+    )
+    return st.one_of(
+        scalars,
+        st.lists(scalars, max_size=3),
+        st.lists(scalars, max_size=3).map(tuple),
+        st.tuples(st.integers(-2, 70), st.integers(-2, 70)),
+    )
+
+
+@st.composite
+def fuzzed_fields(draw: st.DrawFn, cls: type, *, max_fields: int = 3) -> dict[str, Any]:
+    """One to ``max_fields`` fields of the dataclass ``cls`` set to :func:`fuzz_values`."""
+    names = sorted(f.name for f in dataclasses.fields(cls))
+    chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=max_fields, unique=True))
+    return {name: draw(fuzz_values()) for name in chosen}
+
+
+AWKWARD_VALUES: list[Any] = [
+    *_AWKWARD_NUMBERS,
+    *_AWKWARD_STRINGS,
+    None,
+    True,
+    False,
+    [],
+    [1, 2],
+    (),
+    (1,),
+    (64, 64),
+    (0.5, 0.999),
+    (10**400,),
+    {},
+]
+"""Every value :func:`fuzz_values` favours, for exhaustive one-field sweeps."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from gankit import data, losses, metrics, models, recipes, train
+from gankit import augment, data, losses, metrics, models, recipes, train
 from gankit._version import __version__
 from gankit.train import Trainer, TrainerConfig
 
@@ -26,6 +26,7 @@ __all__ = [
     "Trainer",
     "TrainerConfig",
     "__version__",
+    "augment",
     "cli",
     "data",
     "losses",

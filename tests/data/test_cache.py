@@ -185,7 +185,7 @@ def test_generic_folder_and_grayscale(tmp_path: Path) -> None:
 
 def test_argument_errors(celeba_root: Path, tmp_path: Path) -> None:
     out = tmp_path / "c.npy"
-    with pytest.raises(ValueError, match="workers must be None or an int >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"workers must be None or an int in \[1, 1024\], got 0"):
         prepare_cache(celeba_root, out, workers=0)
     with pytest.raises(ValueError, match="chunk_size must be an int >= 1, got 0"):
         prepare_cache(celeba_root, out, chunk_size=0)

@@ -191,7 +191,7 @@ def test_errors() -> None:
     ):
         DeviceLoader(_indexed(4), 5)
     assert len(DeviceLoader(_indexed(4), 5, drop_last=False)) == 1
-    with pytest.raises(ValueError, match=r"rank must be an int in \[0, 2\), got 2"):
+    with pytest.raises(ValueError, match=r"rank must be an int in \[0, 1\], got 2"):
         DeviceLoader(_indexed(4), 1, rank=2, world_size=2)
     with pytest.raises(ValueError, match="labels must have length 4"):
         DeviceLoader(_indexed(4), 1, labels=torch.zeros(3))
@@ -200,10 +200,14 @@ def test_errors() -> None:
     loader = DeviceLoader(_indexed(4), 1)
     with pytest.raises(ValueError, match="epoch must be an int >= 0, got -1"):
         loader.set_epoch(-1)
-    with pytest.raises(ValueError, match=r"state\['position'\] must be in \[0, 4\], got 9"):
+    with pytest.raises(ValueError, match=r"state\['position'\] must be an int in \[0, 4\], got 9"):
         loader.load_state_dict({"epoch": 0, "position": 9})
-    with pytest.raises(ValueError, match=r"state\['epoch'\]"):
+    with pytest.raises(
+        ValueError, match=r"state must hold 'epoch' and 'position', got no \['epoch'\]"
+    ):
         loader.load_state_dict({"position": 0})
+    with pytest.raises(TypeError, match=r"state\['epoch'\] must be an int >= 0, got '0' \(str\)"):
+        loader.load_state_dict({"epoch": "0", "position": 0})
 
 
 @pytest.mark.gpu

@@ -120,3 +120,22 @@ def test_argument_validation(tmp_path: Path) -> None:
         ImageFolder(tmp_path, 8, crop="wide")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="image_size"):
         ImageFolder(tmp_path, 0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"channels": True}, r"channels must be an int in \[1, 3\], got True \(bool\)"),
+        ({"channels": 3.0}, r"channels must be an int in \[1, 3\], got 3\.0 \(float\)"),
+        ({"strict": "yes"}, r"strict must be True or False, got 'yes' \(str\)"),
+        ({"recursive": None}, r"recursive must be True or False, got None"),
+        ({"image_size": 64.0}, r"image_size must be an int in \[2, 8192\], got 64\.0 \(float\)"),
+        ({"crop": 1.5}, r"crop must be one of 'full', 'face', 'dcgan', an int .*got 1\.5"),
+    ],
+)
+def test_wrong_types_are_type_errors(
+    tmp_path: Path, kwargs: dict[str, object], message: str
+) -> None:
+    _folder(tmp_path, ["a.png"])
+    with pytest.raises(TypeError, match=message):
+        ImageFolder(tmp_path, **kwargs)  # type: ignore[arg-type]

@@ -14,8 +14,6 @@ from torchvision.transforms.v2 import functional as F
 from gankit.data.transforms import (
     CROP_PRESETS,
     UnreadableImageError,
-    _check_crop,
-    _check_image_size,
     float_to_uint8,
     load_image,
     preprocess,
@@ -114,17 +112,3 @@ def test_truncated_jpeg_is_unreadable(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:500])
     with pytest.raises(UnreadableImageError, match=r"t\.jpg"):
         load_image(path, 8)
-
-
-def test_crop_and_size_validation() -> None:
-    with pytest.raises(ValueError, match=r"crop must be one of 'full', 'face', 'dcgan'.*'tight'"):
-        _check_crop("tight")
-    with pytest.raises(ValueError, match="crop must be a positive int, got 0"):
-        _check_crop(0)
-    with pytest.raises(TypeError, match="crop"):
-        _check_crop(1.5)
-    assert _check_crop(None) is None and _check_crop(64) == 64
-    with pytest.raises(ValueError, match="image_size must be an int >= 2, got 1"):
-        _check_image_size(1)
-    with pytest.raises(ValueError, match="image_size"):
-        _check_image_size(True)

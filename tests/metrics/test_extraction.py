@@ -118,7 +118,7 @@ def test_errors() -> None:
         extract_features(_images(0), Counting())
     with pytest.raises(TypeError, match="images must yield tensors"):
         extract_features([("not a tensor",)], Counting())  # type: ignore[list-item]
-    with pytest.raises(ValueError, match="max_samples must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="max_samples must be an int >= 1, got 0"):
         compute_statistics(_images(4), Counting(), max_samples=0)
-    with pytest.raises(ValueError, match="num_samples must be >= 2, got 1"):
+    with pytest.raises(ValueError, match="num_samples must be an int >= 2, got 1"):
         generate_statistics(_images, 1, Counting())

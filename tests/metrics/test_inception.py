@@ -150,11 +150,14 @@ def test_value_range_declares_other_float_conventions() -> None:
     torch.testing.assert_close(pixels, expected, rtol=0, atol=2e-6)
     extractor = InceptionFeatureExtractor(StandIn(), value_range=(0.0, 1.0))
     torch.testing.assert_close(extractor(u8.float() / 255), extractor(u8), rtol=1e-5, atol=1e-6)
-    for bad in ((1.0, 0.0), (0.0, float("inf")), (0.5, 0.5)):
+    for bad in ((1.0, 0.0), (0.0, float("inf")), (0.5, 0.5), (0, 10**400), (0.0, 1.0, 2.0)):
         with pytest.raises(ValueError, match="value_range must be finite"):
-            preprocess_images(u8, value_range=bad)
+            preprocess_images(u8, value_range=bad)  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="value_range"):
-            InceptionFeatureExtractor(StandIn(), value_range=bad)
+            InceptionFeatureExtractor(StandIn(), value_range=bad)  # type: ignore[arg-type]
+    for wrong in ([0.0, 1.0], (0.0, "1"), None):
+        with pytest.raises(TypeError, match="value_range must be a tuple of two numbers"):
+            preprocess_images(u8, value_range=wrong)  # type: ignore[arg-type]
 
 
 def test_float_input_is_clamped() -> None:

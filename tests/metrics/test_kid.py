@@ -68,7 +68,7 @@ def test_accepts_numpy_and_validates() -> None:
         kernel_inception_distance(x, x, subset_size=31)
     with pytest.raises(ValueError, match="same feature dimension, got 4 and 3"):
         kernel_inception_distance(x, x[:, :3], subset_size=10)
-    with pytest.raises(ValueError, match="subset_size must be >= 2"):
+    with pytest.raises(ValueError, match="subset_size must be an int >= 2, got 1"):
         kernel_inception_distance(x, x, subset_size=1)
     with pytest.raises(TypeError, match="num_subsets must be an int"):
         kernel_inception_distance(x, x, num_subsets=2.5)  # type: ignore[arg-type]

@@ -76,7 +76,7 @@ def test_validation() -> None:
         precision_recall(x, np.ones((10, 2)))
     with pytest.raises(ValueError, match="same feature dimension, got 2 and 3"):
         precision_recall(np.ones((10, 2)), np.ones((10, 3)))
-    with pytest.raises(ValueError, match="k must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="k must be an int >= 1, got 0"):
         precision_recall(x, x, k=0)
     with pytest.raises(TypeError, match="batch_size must be an int"):
         precision_recall(x, x, batch_size=None)  # type: ignore[arg-type]

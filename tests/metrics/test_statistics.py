@@ -30,7 +30,7 @@ def test_gaussian_statistics_coerces_to_float64_numpy() -> None:
             ValueError,
             r"sigma must have shape \(3, 3\) to match mu, got \(2, 2\)",
         ),
-        ({"num_samples": 1}, ValueError, "num_samples must be >= 2, got 1"),
+        ({"num_samples": 1}, ValueError, "num_samples must be an int >= 2, got 1"),
         ({"num_samples": 3.0}, TypeError, "num_samples must be an int"),
         ({"mu": np.array([0.0, np.nan, 0.0])}, ValueError, "mu contains non-finite"),
         ({"mu": np.zeros((3, 1))}, ValueError, "mu must have 1 dimension"),
@@ -146,8 +146,12 @@ def test_update_and_merge_validation() -> None:
         acc.update(np.zeros((4, 3)))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"other\.num_features must equal 3, got 2"):
         acc.merge(FeatureStatistics(2))
-    with pytest.raises(ValueError, match="num_features must be >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"num_features must be an int in \[1, 16384\], got 0"):
         FeatureStatistics(0)
+    with pytest.raises(
+        ValueError, match=r"num_features must be an int in \[1, 16384\], got 1048576"
+    ):
+        FeatureStatistics(2**20)  # its covariance would need 8 TiB
     acc.update(torch.zeros(0, 3))
     assert acc.num_samples == 0
 

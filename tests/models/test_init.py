@@ -57,5 +57,9 @@ def test_builders_apply_dcgan_init_by_default_and_can_skip_it() -> None:
 
 
 def test_dcgan_init_rejects_bad_std() -> None:
-    with pytest.raises(ValueError, match="std must be > 0, got -1"):
+    with pytest.raises(ValueError, match="std must be a finite number > 0, got -1"):
         dcgan_init(nn.Linear(2, 2), std=-1)
+    with pytest.raises(ValueError, match="std must be a finite number > 0, got 1000"):
+        dcgan_init(nn.Linear(2, 2), std=10**400)
+    with pytest.raises(TypeError, match=r"std must be a finite number > 0, got '0\.02' \(str\)"):
+        dcgan_init(nn.Linear(2, 2), std="0.02")  # type: ignore[arg-type]

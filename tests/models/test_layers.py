@@ -54,3 +54,10 @@ def test_unknown_names_raise_value_error_listing_choices() -> None:
         make_norm2d("bn", 4)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"activation must be one of .*got 'swish'"):
         make_activation("swish")  # type: ignore[arg-type]
+
+
+def test_names_of_the_wrong_type_raise_type_error() -> None:
+    with pytest.raises(TypeError, match=r"norm must be one of 'batch'.*got None \(NoneType\)"):
+        make_norm2d(None, 4)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"activation must be one of .*got 1 \(int\)"):
+        make_activation(1)  # type: ignore[arg-type]

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from unittest import mock
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gankit import _validation as V
 from gankit.models import (
     MLPDiscriminatorConfig,
     MLPGeneratorConfig,
@@ -16,6 +18,7 @@ from gankit.models import (
 )
 from tests.strategies import (
     INVALID_MLP_VALUES,
+    expected_error,
     invalid_overrides,
     mlp_discriminator_configs,
     mlp_generator_configs,
@@ -50,11 +53,11 @@ def test_mlp_shapes_and_gradients(
 
 
 @given(cfg=mlp_generator_configs(), bad=invalid_overrides(INVALID_MLP_VALUES))
-def test_invalid_mlp_configs_raise_value_error(
+def test_invalid_mlp_configs_raise_type_or_value_error(
     cfg: MLPGeneratorConfig, bad: dict[str, Any]
 ) -> None:
-    ((field, _),) = bad.items()
-    with pytest.raises(ValueError, match=field):
+    ((field, value),) = bad.items()
+    with pytest.raises(expected_error(MLPGeneratorConfig, field, value), match=field):
         dataclasses.replace(cfg, **bad)
 
 
@@ -62,8 +65,8 @@ def test_invalid_mlp_configs_raise_value_error(
 def test_invalid_mlp_discriminator_configs_raise(
     cfg: MLPDiscriminatorConfig, bad: dict[str, Any]
 ) -> None:
-    ((field, _),) = bad.items()
-    with pytest.raises(ValueError, match=field):
+    ((field, value),) = bad.items()
+    with pytest.raises(expected_error(MLPDiscriminatorConfig, field, value), match=field):
         dataclasses.replace(cfg, **bad)
 
 
@@ -82,3 +85,44 @@ def test_mlp_hidden_bias_follows_norm() -> None:
     assert linears and all(m.bias is None for m in linears)
     D = build_mlp_discriminator(MLPDiscriminatorConfig(norm="none", hidden_dims=(8,)))
     assert all(m.bias is not None for m in D.modules() if isinstance(m, torch.nn.Linear))
+
+
+@settings(max_examples=30, deadline=None)
+@given(g_cfg=mlp_generator_configs(), d_cfg=mlp_discriminator_configs())
+def test_parameter_bound_covers_the_built_mlp(
+    g_cfg: MLPGeneratorConfig, d_cfg: MLPDiscriminatorConfig
+) -> None:
+    """The size check estimates from above, and not by much (issue 16.6)."""
+    for cfg, net in ((g_cfg, build_mlp_generator(g_cfg)), (d_cfg, build_mlp_discriminator(d_cfg))):
+        n = sum(p.numel() for p in net.parameters())
+        refused = rf"{type(cfg).__name__} with .*hidden_dims=.*more than"
+        with (
+            mock.patch.object(V, "MAX_PARAMETERS", n - 1),
+            pytest.raises(ValueError, match=refused),
+        ):
+            dataclasses.replace(cfg)
+        with mock.patch.object(V, "MAX_PARAMETERS", 2 * n + 64):
+            dataclasses.replace(cfg)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"hidden_dims": (2**14 + 1,)},
+            ValueError,
+            r"hidden_dims\[0\] must be an int in \[1, 16384\]",
+        ),
+        ({"hidden_dims": (8,) * 65}, ValueError, r"hidden_dims must be a tuple of 1 to 64 ints"),
+        ({"hidden_dims": [8]}, TypeError, r"hidden_dims must be a tuple .*got \[8\] \(list\)"),
+        ({"data_dim": 2**63}, ValueError, r"data_dim must be an int in \[1, 2\*\*20\], got 92"),
+        ({"latent_dim": 10**400}, ValueError, r"latent_dim must be an int in \[1, 65536\], got 1"),
+        ({"negative_slope": -(10**400)}, ValueError, r"negative_slope must be a number in \[0\.0"),
+        ({"num_classes": 2**20}, ValueError, r"MLPGeneratorConfig with .*num_classes=1048576"),
+    ],
+)
+def test_mlp_sizes_are_bounded(
+    kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        MLPGeneratorConfig(**kwargs)

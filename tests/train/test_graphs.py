@@ -273,7 +273,7 @@ def test_cuda_graphs_needs_cuda_and_refuses_fp16() -> None:
         ValueError, match="cuda_graphs=True cannot be combined with precision='fp16'"
     ):
         gk.TrainerConfig(cuda_graphs=True, precision="fp16")
-    with pytest.raises(ValueError, match=r"cuda_graphs must be True or False, got .yes."):
+    with pytest.raises(TypeError, match=r"cuda_graphs must be True or False, got .yes."):
         gk.TrainerConfig(cuda_graphs="yes")  # type: ignore[arg-type]
 
 

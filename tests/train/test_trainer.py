@@ -65,16 +65,17 @@ def test_fit_targets_are_absolute_and_epochs_count(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({}, "exactly one of epochs or steps"),
-        ({"epochs": 1, "steps": 1}, "exactly one"),
-        ({"steps": 0}, "steps must be an int >= 1, got 0"),
-        ({"epochs": 1.5}, "epochs must be an int"),
+        ({}, ValueError, "exactly one of epochs or steps"),
+        ({"epochs": 1, "steps": 1}, ValueError, "exactly one"),
+        ({"steps": 0}, ValueError, "fit.steps must be an int >= 1, got 0"),
+        ({"epochs": 1.5}, TypeError, "fit.epochs must be an int >= 1, got 1.5"),
+        ({"steps": "3"}, TypeError, "fit.steps must be an int >= 1, got '3'"),
     ],
 )
-def test_fit_argument_errors(kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_fit_argument_errors(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
         _trainer().fit(image_loader(), **kwargs)
 
 

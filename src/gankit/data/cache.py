@@ -44,13 +44,18 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from gankit._validation import (
+    check_crop,
+    check_image_size,
+    check_int,
+    check_optional_int,
+)
 from gankit.data.celeba import CelebA, Split
 from gankit.data.folder import CorruptImageWarning
 from gankit.data.transforms import (
+    CROP_PRESETS,
     CropSpec,
     UnreadableImageError,
-    _check_crop,
-    _check_image_size,
     load_image,
     uint8_to_float,
 )
@@ -221,12 +226,10 @@ def prepare_cache(
         ((5, 3, 8, 8), dtype('uint8'))
 
     """
-    _check_image_size(image_size)
-    _check_crop(crop)
-    if workers is not None and (isinstance(workers, bool) or workers < 1):
-        raise ValueError(f"workers must be None or an int >= 1, got {workers!r}")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
+    check_image_size(image_size)
+    check_crop(crop, CROP_PRESETS)
+    check_optional_int("", "workers", workers, minimum=1, maximum=1024)
+    check_int("", "chunk_size", chunk_size, minimum=1)
     source = CelebA(root, image_size, split, crop=crop, channels=channels, strict=strict)
     files = source.files
     key: dict[str, Any] = {

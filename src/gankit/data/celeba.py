@@ -30,12 +30,12 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from gankit._validation import check_choice, check_crop, check_image_size
 from gankit.data.folder import ImageFolder, find_images
 from gankit.data.transforms import (
+    CROP_PRESETS,
     IMAGE_EXTENSIONS,
     CropSpec,
-    _check_crop,
-    _check_image_size,
     uint8_to_float,
 )
 
@@ -182,11 +182,9 @@ class CelebA(Dataset[CelebAItem]):
         raw: bool = False,
         strict: bool = False,
     ) -> None:
-        if split not in get_args(Split):
-            allowed = ", ".join(repr(s) for s in get_args(Split))
-            raise ValueError(f"split must be one of {allowed}, got {split!r}")
-        _check_image_size(image_size)
-        _check_crop(crop)
+        check_choice("", "split", split, get_args(Split))
+        check_image_size(image_size)
+        check_crop(crop, CROP_PRESETS)
         self.root = Path(root).expanduser()
         self.split: Split = split
         self.target = target

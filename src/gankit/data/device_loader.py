@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from gankit._validation import INT64_MAX, check_bool, check_int, show
 from gankit.data.transforms import uint8_to_float
 
 __all__ = ["DeviceLoader", "SupportsTensor"]
@@ -104,7 +105,8 @@ class DeviceLoader(Generic[BatchT]):
         world_size: Number of processes sharing each epoch.
 
     Raises:
-        TypeError: If ``images`` is not uint8 or of an unsupported type.
+        TypeError: If ``images`` is not uint8 or of an unsupported type, an int argument
+            is not an ``int``, a flag not a ``bool`` or ``dtype`` not a ``torch.dtype``.
         ValueError: For a bad shape, ``labels`` length, ``batch_size``, ``rank`` or
             ``world_size``, or when an epoch would hold no batch.
 
@@ -177,11 +179,15 @@ class DeviceLoader(Generic[BatchT]):
                 f"images must be uint8 of shape (N, C, H, W), got {block.dtype} "
                 f"of shape {tuple(block.shape)}"
             )
-        for name, value in (("batch_size", batch_size), ("world_size", world_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < world_size:
-            raise ValueError(f"rank must be an int in [0, {world_size}), got {rank!r}")
+        check_int("", "batch_size", batch_size, minimum=1)
+        check_int("", "world_size", world_size, minimum=1)
+        check_int("", "rank", rank, minimum=0, maximum=world_size - 1)
+        check_bool("", "shuffle", shuffle)
+        check_bool("", "drop_last", drop_last)
+        check_bool("", "channels_last", channels_last)
+        check_int("", "seed", seed, minimum=-INT64_MAX - 1)
+        if not isinstance(dtype, torch.dtype):
+            raise TypeError(f"dtype must be a floating torch.dtype, got {show(dtype)}")
         if not dtype.is_floating_point:
             raise ValueError(f"dtype must be a floating dtype, got {dtype}")
         self.device = torch.device(device) if device is not None else block.device
@@ -301,7 +307,8 @@ class DeviceLoader(Generic[BatchT]):
             epoch: Epoch number, >= 0.
 
         Raises:
-            ValueError: If ``epoch`` is negative or not an ``int``.
+            TypeError: If ``epoch`` is not an ``int``.
+            ValueError: If ``epoch`` is negative.
 
         Example:
             >>> loader = DeviceLoader(torch.zeros(4, 1, 2, 2, dtype=torch.uint8), 2)
@@ -310,8 +317,7 @@ class DeviceLoader(Generic[BatchT]):
             (3, 0)
 
         """
-        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-            raise ValueError(f"epoch must be an int >= 0, got {epoch!r}")
+        check_int("", "epoch", epoch, minimum=0)
         if epoch != self._epoch:
             self._epoch, self._position = epoch, 0
 
@@ -341,6 +347,7 @@ class DeviceLoader(Generic[BatchT]):
             state: ``{"epoch": e, "position": p}``.
 
         Raises:
+            TypeError: If a value is not an int.
             ValueError: If the keys are missing or the values out of range.
 
         Example:
@@ -350,13 +357,12 @@ class DeviceLoader(Generic[BatchT]):
             1
 
         """
-        epoch, position = state.get("epoch"), state.get("position")
-        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-            raise ValueError(f"state['epoch'] must be an int >= 0, got {epoch!r}")
-        if isinstance(position, bool) or not isinstance(position, int):
-            raise ValueError(f"state['position'] must be an int, got {position!r}")
-        if not 0 <= position <= len(self):
-            raise ValueError(f"state['position'] must be in [0, {len(self)}], got {position}")
+        missing = [key for key in ("epoch", "position") if key not in state]
+        if missing:
+            raise ValueError(f"state must hold 'epoch' and 'position', got no {missing}")
+        epoch, position = state["epoch"], state["position"]
+        epoch = check_int("", "state['epoch']", epoch, minimum=0)
+        position = check_int("", "state['position']", position, minimum=0, maximum=len(self))
         self._epoch, self._position = epoch, position
 
     def _gather(self, index: Tensor) -> Any:

@@ -11,12 +11,12 @@ from typing import Literal
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from gankit._validation import check_bool, check_crop, check_image_size, check_int
 from gankit.data.transforms import (
+    CROP_PRESETS,
     IMAGE_EXTENSIONS,
     CropSpec,
     UnreadableImageError,
-    _check_crop,
-    _check_image_size,
     load_image,
     uint8_to_float,
 )
@@ -97,6 +97,7 @@ class ImageFolder(Dataset[Tensor]):
 
     Raises:
         FileNotFoundError: If ``root`` is missing or holds no image.
+        TypeError: For an argument of the wrong type.
         ValueError: For a bad ``image_size``, ``crop`` or ``channels``.
 
     Shape:
@@ -126,10 +127,14 @@ class ImageFolder(Dataset[Tensor]):
         recursive: bool = True,
         files: Sequence[str] | None = None,
     ) -> None:
-        self.image_size = _check_image_size(image_size)
-        self.crop = _check_crop(crop)
+        self.image_size = check_image_size(image_size)
+        check_crop(crop, CROP_PRESETS)
+        self.crop = crop
+        check_int("", "channels", channels, minimum=1, maximum=3)  # bool and 3.0 refused
         if channels not in (1, 3):
             raise ValueError(f"channels must be one of 1, 3, got {channels!r}")
+        for name, flag in (("raw", raw), ("strict", strict), ("recursive", recursive)):
+            check_bool("", name, flag)
         self.channels: Literal[1, 3] = channels
         self.raw = raw
         self.strict = strict

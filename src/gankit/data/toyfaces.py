@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from gankit._validation import INT64_MAX, MAX_IMAGE_SIZE, check_int
 from gankit.data.transforms import uint8_to_float
 
 __all__ = ["ToyFaces"]
@@ -273,7 +274,9 @@ class ToyFaces(Dataset[Tensor]):
         supersample: Render at ``supersample`` times the resolution and box-filter down.
 
     Raises:
-        ValueError: If ``n < 0``, ``image_size < 8`` or ``supersample < 1``.
+        TypeError: If an argument is not an ``int``.
+        ValueError: If ``n < 0``, ``image_size`` not in ``[8, 8192]``
+            or ``supersample`` not in ``[1, 16]``.
 
     Shape:
         - item: ``(3, image_size, image_size)``
@@ -290,12 +293,10 @@ class ToyFaces(Dataset[Tensor]):
     """
 
     def __init__(self, n: int, image_size: int = 64, seed: int = 0, *, supersample: int = 1):
-        checks = (("n", n, 0), ("image_size", image_size, 8), ("supersample", supersample, 1))
-        for name, value, low in checks:
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError(f"seed must be an int, got {seed!r}")
+        check_int("", "n", n, minimum=0)
+        check_int("", "image_size", image_size, minimum=8, maximum=MAX_IMAGE_SIZE)
+        check_int("", "supersample", supersample, minimum=1, maximum=16)
+        check_int("", "seed", seed, minimum=-INT64_MAX - 1)
         self.n, self.image_size, self.seed, self.supersample = n, image_size, seed, supersample
         self._blocks: OrderedDict[int, Tensor] = OrderedDict()
         self._max_blocks = max(1, _CACHE_BYTES // (_BLOCK * 3 * image_size * image_size))

@@ -19,7 +19,7 @@ crop and resizes the whole image to a square (non-square images are stretched).
 from __future__ import annotations
 
 import os
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 import torch
@@ -71,60 +71,6 @@ class UnreadableImageError(OSError):
     def __reduce__(self) -> tuple[type[UnreadableImageError], tuple[str, str]]:
         # Rebuild from (path, reason) so the error survives a process-pool round trip.
         return type(self), (self.path, self.reason)
-
-
-def _check_crop(crop: object) -> CropSpec:
-    """Validate a crop argument (preset name, positive ``int`` or ``None``).
-
-    Args:
-        crop: The value to check.
-
-    Returns:
-        ``crop`` unchanged.
-
-    Raises:
-        ValueError: If ``crop`` is an unknown name or a non-positive ``int``.
-        TypeError: If ``crop`` has another type.
-
-    Example:
-        >>> _check_crop("dcgan")
-        'dcgan'
-
-    """
-    if crop is None:
-        return None
-    if isinstance(crop, str):
-        if crop not in get_args(CropPreset):
-            allowed = ", ".join(repr(c) for c in get_args(CropPreset))
-            raise ValueError(f"crop must be one of {allowed}, a positive int or None, got {crop!r}")
-        return crop  # type: ignore[return-value]
-    if isinstance(crop, bool) or not isinstance(crop, int):
-        raise TypeError(f"crop must be a preset name, an int or None, got {type(crop).__name__}")
-    if crop <= 0:
-        raise ValueError(f"crop must be a positive int, got {crop}")
-    return crop
-
-
-def _check_image_size(image_size: object) -> int:
-    """Validate an output image side (an ``int`` >= 2; 1×1 is refused by torch's resize).
-
-    Args:
-        image_size: The value to check.
-
-    Returns:
-        ``image_size`` as an ``int``.
-
-    Raises:
-        ValueError: If it is not a positive ``int``.
-
-    Example:
-        >>> _check_image_size(64)
-        64
-
-    """
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 2:
-        raise ValueError(f"image_size must be an int >= 2, got {image_size!r}")
-    return image_size
 
 
 def preprocess(image: Tensor, image_size: int, crop: CropSpec = "full") -> Tensor:

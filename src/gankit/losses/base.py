@@ -8,7 +8,8 @@ from typing import ClassVar, Literal, Protocol, TypeAlias, runtime_checkable
 
 from torch import Tensor
 
-from gankit.losses._checks import check_reduction, format_repr
+from gankit._validation import check_reduction
+from gankit.losses._common import format_repr
 
 __all__ = ["AdversarialLoss", "DiscriminatorFn", "GANLoss", "Reduction", "Regularizer"]
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from gankit.losses._checks import as_float, check_reduction, reduce_values
+from gankit._validation import as_logits, check_reduction
+from gankit.losses._common import reduce_values
 from gankit.losses.base import GANLoss, Reduction
 from gankit.losses.wasserstein import wasserstein_generator_loss
 
@@ -49,8 +50,8 @@ def hinge_discriminator_loss(
 
     """
     reduction = check_reduction(reduction)
-    real = as_float("real_logits", real_logits)
-    fake = as_float("fake_logits", fake_logits)
+    real = as_logits("real_logits", real_logits)
+    fake = as_logits("fake_logits", fake_logits)
     return reduce_values(F.relu(1.0 - real), reduction) + reduce_values(
         F.relu(1.0 + fake), reduction
     )

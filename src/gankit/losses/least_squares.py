@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from gankit.losses._checks import as_float, check_finite, check_reduction, reduce_values
+from gankit._validation import as_logits, check_finite, check_reduction
+from gankit.losses._common import reduce_values
 from gankit.losses.base import GANLoss, Reduction
 
 __all__ = ["LeastSquares", "least_squares_discriminator_loss", "least_squares_generator_loss"]
@@ -65,8 +66,8 @@ def least_squares_discriminator_loss(
     reduction = check_reduction(reduction)
     check_finite("a", a)
     check_finite("b", b)
-    real = as_float("real_logits", real_logits)
-    fake = as_float("fake_logits", fake_logits)
+    real = as_logits("real_logits", real_logits)
+    fake = as_logits("fake_logits", fake_logits)
     real_term = reduce_values((real - b).square(), reduction)
     fake_term = reduce_values((fake - a).square(), reduction)
     return 0.5 * (real_term + fake_term)
@@ -104,7 +105,7 @@ def least_squares_generator_loss(
     """
     reduction = check_reduction(reduction)
     check_finite("c", c)
-    fake = as_float("fake_logits", fake_logits)
+    fake = as_logits("fake_logits", fake_logits)
     return 0.5 * reduce_values((fake - c).square(), reduction)
 
 

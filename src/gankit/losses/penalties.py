@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gankit.losses._checks import as_float, check_non_negative, check_positive
+from gankit._validation import as_logits, check_non_negative, check_positive
 from gankit.losses.base import DiscriminatorFn
 
 __all__ = [
@@ -68,7 +68,7 @@ def _input_gradients(
             )
     if grad is None:  # the output does not depend on x: the gradient is zero
         grad = torch.zeros_like(x)
-    return as_float("gradient", grad).reshape(x.shape[0], -1)
+    return as_logits("gradient", grad).reshape(x.shape[0], -1)
 
 
 def _norm_penalty(grads: Tensor, target: float, one_sided: bool) -> Tensor:

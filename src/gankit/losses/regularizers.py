@@ -13,7 +13,8 @@ from typing import ClassVar
 import torch
 from torch import Tensor
 
-from gankit.losses._checks import check_non_negative, check_positive, format_repr
+from gankit._validation import check_bool, check_non_negative, check_positive
+from gankit.losses._common import format_repr
 from gankit.losses.base import DiscriminatorFn
 from gankit.losses.penalties import dragan_penalty, gradient_penalty, r1_penalty, r2_penalty
 
@@ -54,7 +55,7 @@ class GradientPenalty:
     ) -> None:
         self.weight = check_non_negative("weight", weight)
         self.target = check_non_negative("target", target)
-        self.one_sided = bool(one_sided)
+        self.one_sided = check_bool("", "one_sided", one_sided)
         self.generator = generator
 
     def __call__(

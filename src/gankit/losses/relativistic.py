@@ -40,7 +40,8 @@ from typing import ClassVar, Literal, TypeAlias
 import torch.nn.functional as F
 from torch import Tensor
 
-from gankit.losses._checks import as_float, check_reduction, reduce_values
+from gankit._validation import as_logits, check_reduction, show
+from gankit.losses._common import reduce_values
 from gankit.losses.base import GANLoss, Reduction
 
 __all__ = [
@@ -57,11 +58,15 @@ _FLAVOURS = ("standard", "least_squares")
 
 
 def _check_flavour(flavour: str) -> RelativisticFlavour:
+    if not isinstance(flavour, str):
+        raise TypeError(
+            f"flavour must be one of {_FLAVOURS}, got {show(flavour)} ({type(flavour).__name__})"
+        )
     if flavour == "standard":
         return "standard"
     if flavour == "least_squares":
         return "least_squares"
-    raise ValueError(f"flavour must be one of {_FLAVOURS}, got {flavour!r}")
+    raise ValueError(f"flavour must be one of {_FLAVOURS}, got {show(flavour)}")
 
 
 def _relativistic(
@@ -124,8 +129,8 @@ def relativistic_average_discriminator_loss(
     """
     flavour = _check_flavour(flavour)
     reduction = check_reduction(reduction)
-    real = as_float("real_logits", real_logits)
-    fake = as_float("fake_logits", fake_logits)
+    real = as_logits("real_logits", real_logits)
+    fake = as_logits("fake_logits", fake_logits)
     return _relativistic(real, fake, flavour, reduction)
 
 
@@ -170,8 +175,8 @@ def relativistic_average_generator_loss(
     """
     flavour = _check_flavour(flavour)
     reduction = check_reduction(reduction)
-    fake = as_float("fake_logits", fake_logits)
-    real = as_float("real_logits", real_logits)
+    fake = as_logits("fake_logits", fake_logits)
+    real = as_logits("real_logits", real_logits)
     return _relativistic(fake, real, flavour, reduction)
 
 

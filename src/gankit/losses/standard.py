@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gankit.losses._checks import as_float, check_range, check_reduction, reduce_values
+from gankit._validation import as_logits, check_range, check_reduction
+from gankit.losses._common import reduce_values
 from gankit.losses.base import GANLoss, Reduction
 
 __all__ = [
@@ -65,8 +66,8 @@ def minimax_discriminator_loss(
 
     """
     reduction = check_reduction(reduction)
-    real = as_float("real_logits", real_logits)
-    fake = as_float("fake_logits", fake_logits)
+    real = as_logits("real_logits", real_logits)
+    fake = as_logits("fake_logits", fake_logits)
     return reduce_values(F.softplus(-real), reduction) + reduce_values(F.softplus(fake), reduction)
 
 
@@ -102,7 +103,7 @@ def minimax_generator_loss(fake_logits: Tensor, *, reduction: Reduction = "mean"
 
     """
     reduction = check_reduction(reduction)
-    fake = as_float("fake_logits", fake_logits)
+    fake = as_logits("fake_logits", fake_logits)
     return -reduce_values(F.softplus(fake), reduction)
 
 
@@ -181,8 +182,8 @@ def non_saturating_discriminator_loss(
     check_range("real_target", real_target, 0.0, 1.0)
     check_range("fake_target", fake_target, 0.0, 1.0)
     check_range("flip_prob", flip_prob, 0.0, 1.0)
-    real = as_float("real_logits", real_logits)
-    fake = as_float("fake_logits", fake_logits)
+    real = as_logits("real_logits", real_logits)
+    fake = as_logits("fake_logits", fake_logits)
     real_y = _targets(real, real_target, fake_target, flip_prob, generator)
     fake_y = _targets(fake, fake_target, real_target, flip_prob, generator)
     real_term = F.binary_cross_entropy_with_logits(real, real_y, reduction=reduction)
@@ -218,7 +219,7 @@ def non_saturating_generator_loss(fake_logits: Tensor, *, reduction: Reduction =
 
     """
     reduction = check_reduction(reduction)
-    fake = as_float("fake_logits", fake_logits)
+    fake = as_logits("fake_logits", fake_logits)
     return reduce_values(F.softplus(-fake), reduction)
 
 

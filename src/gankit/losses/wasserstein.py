@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from gankit.losses._checks import as_float, check_reduction, reduce_values
+from gankit._validation import as_logits, check_reduction
+from gankit.losses._common import reduce_values
 from gankit.losses.base import GANLoss, Reduction
 
 __all__ = ["Wasserstein", "wasserstein_discriminator_loss", "wasserstein_generator_loss"]
@@ -46,8 +47,8 @@ def wasserstein_discriminator_loss(
 
     """
     reduction = check_reduction(reduction)
-    real = as_float("real_logits", real_logits)
-    fake = as_float("fake_logits", fake_logits)
+    real = as_logits("real_logits", real_logits)
+    fake = as_logits("fake_logits", fake_logits)
     return reduce_values(fake, reduction) - reduce_values(real, reduction)
 
 
@@ -78,7 +79,7 @@ def wasserstein_generator_loss(fake_logits: Tensor, *, reduction: Reduction = "m
 
     """
     reduction = check_reduction(reduction)
-    fake = as_float("fake_logits", fake_logits)
+    fake = as_logits("fake_logits", fake_logits)
     return -reduce_values(fake, reduction)
 
 

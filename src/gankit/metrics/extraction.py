@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 import torch
 
-from gankit.metrics._validation import check_positive_int, module_device
+from gankit._validation import check_positive_int, module_device
 from gankit.metrics.statistics import FeatureStatistics, GaussianStatistics
 
 __all__ = [

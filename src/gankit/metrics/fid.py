@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gankit.metrics._validation import ArrayLike, check_positive_int, module_device
+from gankit._validation import ArrayLike, check_positive_int, module_device
 from gankit.metrics.cache import compute_or_load_statistics
 from gankit.metrics.extraction import (
     FeatureExtractor,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from gankit.metrics._validation import ArrayLike, as_float64
+from gankit._validation import ArrayLike, as_float64
 
 __all__ = ["frechet_distance"]
 

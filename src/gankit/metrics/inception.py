@@ -52,6 +52,8 @@ from torchvision.models.inception import (
     InceptionE,
 )
 
+from gankit._validation import show
+
 __all__ = [
     "INCEPTION_INPUT_SIZE",
     "INCEPTION_NUM_CLASSES",
@@ -203,10 +205,23 @@ class FIDInceptionV3(nn.Module):
 
 
 def _check_value_range(value_range: tuple[float, float]) -> tuple[float, float]:
-    low, high = (float(v) for v in value_range)
+    allowed = "finite (low, high) with low < high"
+    if not (
+        isinstance(value_range, tuple)
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value_range)
+    ):
+        raise TypeError(
+            f"value_range must be a tuple of two numbers, {allowed}, got {show(value_range)}"
+        )
+    if len(value_range) != 2:
+        raise ValueError(f"value_range must be {allowed}, got {show(value_range)}")
+    try:
+        low, high = (float(v) for v in value_range)
+    except OverflowError:  # an int beyond the float range
+        low, high = math.nan, math.nan
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise ValueError(
-            f"value_range must be finite (low, high) with low < high, got {value_range!r}"
+            f"value_range must be finite (low, high) with low < high, got {show(value_range)}"
         )
     return low, high
 

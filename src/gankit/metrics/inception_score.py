@@ -18,7 +18,7 @@ from typing import Literal
 
 import torch
 
-from gankit.metrics._validation import ArrayLike, as_float64, check_positive_int
+from gankit._validation import ArrayLike, as_float64, check_positive_int
 
 __all__ = ["InceptionScoreResult", "inception_score"]
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gankit.metrics._validation import ArrayLike, as_float64, check_positive_int
+from gankit._validation import ArrayLike, as_float64, check_positive_int
 
 __all__ = ["KIDResult", "kernel_inception_distance", "polynomial_mmd2"]
 

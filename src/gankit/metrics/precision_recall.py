@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gankit.metrics._validation import ArrayLike, as_float64, check_positive_int
+from gankit._validation import ArrayLike, as_float64, check_positive_int
 
 __all__ = ["PrecisionRecallResult", "precision_recall"]
 

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from gankit.metrics._validation import ArrayLike, as_float64, check_positive_int
+from gankit._validation import MAX_FEATURES, ArrayLike, as_float64, check_int, check_positive_int
 from gankit.metrics.frechet import frechet_distance
 
 __all__ = ["FeatureStatistics", "GaussianStatistics", "statistics_from_features"]
@@ -174,7 +174,7 @@ class FeatureStatistics:
 
     Raises:
         TypeError: If ``num_features`` is not an int.
-        ValueError: If ``num_features < 1``.
+        ValueError: If ``num_features`` is not in ``[1, 2**14]`` (the covariance would not fit).
 
     Example:
         >>> import torch
@@ -188,7 +188,9 @@ class FeatureStatistics:
     """
 
     def __init__(self, num_features: int, *, device: torch.device | str | None = None) -> None:
-        self.num_features = check_positive_int("num_features", num_features)
+        self.num_features = check_int(
+            "", "num_features", num_features, minimum=1, maximum=MAX_FEATURES
+        )
         self.device = torch.device("cpu" if device is None else device)
         self.reset()
 

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal, get_args
 
 from gankit._validation import (
+    MAX_CHANNELS,
+    MAX_IMAGE_SIZE,
+    MAX_LATENT_DIM,
+    MAX_NUM_CLASSES,
+    MAX_WIDTH,
     check_bool,
     check_choice,
     check_float,
     check_int,
+    check_optional_bool,
     check_optional_int,
+    check_parameter_count,
 )
 from gankit.models.layers import (
     ACTIVATIONS,
@@ -85,12 +93,12 @@ class _ConvNetConfig:
 
     def __post_init__(self) -> None:
         owner = type(self).__name__
-        check_int(owner, "image_size", self.image_size, minimum=2, maximum=8192)
-        check_int(owner, "channels", self.channels, minimum=1)
-        check_int(owner, "width", self.width, minimum=1)
+        check_int(owner, "image_size", self.image_size, minimum=2, maximum=MAX_IMAGE_SIZE)
+        check_int(owner, "channels", self.channels, minimum=1, maximum=MAX_CHANNELS)
+        check_int(owner, "width", self.width, minimum=1, maximum=MAX_WIDTH)
         check_float(owner, "width_growth", self.width_growth, minimum=1.0, maximum=16.0)
-        check_optional_int(owner, "max_width", self.max_width, minimum=1)
-        check_optional_int(owner, "start_size", self.start_size, minimum=1)
+        check_optional_int(owner, "max_width", self.max_width, minimum=1, maximum=MAX_WIDTH)
+        check_optional_int(owner, "start_size", self.start_size, minimum=1, maximum=MAX_IMAGE_SIZE)
         check_optional_int(owner, "num_stages", self.num_stages, minimum=1, maximum=12)
         if self.norm == "spectral":  # type: ignore[comparison-overlap]
             raise ValueError(
@@ -98,7 +106,7 @@ class _ConvNetConfig:
                 "spectral normalization is a weight reparametrization: set spectral_norm=True"
             )
         check_choice(owner, "norm", self.norm, NORMS)
-        check_int(owner, "norm_groups", self.norm_groups, minimum=1)
+        check_int(owner, "norm_groups", self.norm_groups, minimum=1, maximum=MAX_WIDTH)
         check_bool(owner, "spectral_norm", self.spectral_norm)
         check_choice(owner, "activation", self.activation, ACTIVATIONS)
         check_float(
@@ -110,9 +118,8 @@ class _ConvNetConfig:
             include_max=False,
         )
         check_optional_int(owner, "kernel_size", self.kernel_size, minimum=1, maximum=15)
-        if self.conv_bias is not None:
-            check_bool(owner, "conv_bias", self.conv_bias)
-        check_int(owner, "num_classes", self.num_classes, minimum=0)
+        check_optional_bool(owner, "conv_bias", self.conv_bias)
+        check_int(owner, "num_classes", self.num_classes, minimum=0, maximum=MAX_NUM_CLASSES)
         check_choice(owner, "weight_init", self.weight_init, WEIGHT_INITS)
         self._check_geometry(owner)
 
@@ -159,6 +166,25 @@ class _ConvNetConfig:
                 f"{owner}.norm='instance' needs feature maps of at least 2x2, but the "
                 f"coarsest stage is {self.first_size}x{self.first_size}"
             )
+
+    def _check_size(self, owner: str, kernel: int, ends: int, embedding: int, **more: int) -> None:
+        """Refuse a net of more than ``MAX_PARAMETERS`` parameters (an upper estimate)."""
+        ws, s = self.widths, self.first_size
+        chain = (self.channels, *ws)
+        body = sum(kernel * kernel * a * b + a + b for a, b in pairwise(chain))
+        bound = body + (ends + 1) * ws[-1] * s * s + 1 + 4 * sum(ws) + embedding
+        fields = {
+            "image_size": self.image_size,
+            "channels": self.channels,
+            "width": self.width,
+            "width_growth": self.width_growth,
+            "max_width": self.max_width,
+            "num_stages": self.stages,
+            "kernel_size": kernel,
+            "num_classes": self.num_classes,
+            **more,
+        }
+        check_parameter_count(owner, bound, fields)
 
     @property
     def stages(self) -> int:
@@ -220,8 +246,15 @@ class GeneratorConfig(_ConvNetConfig):
         output_activation: ``"tanh"`` (images in [-1, 1]), ``"sigmoid"`` or ``"none"``.
         weight_init: ``"dcgan"`` (normal(0, 0.02) weights) or ``"pytorch"``.
 
+    Sizes are bounded so that a config (also one read from a file) never asks for an
+    unreasonable allocation: ``image_size`` and ``start_size`` <= 8192, ``channels`` <=
+    1024, ``width``, ``max_width``, ``norm_groups`` and ``class_embedding_dim`` <= 16384,
+    ``latent_dim`` <= 65536, ``num_classes`` <= 2**20, and the built net at most 2**30
+    parameters.
+
     Raises:
-        ValueError: naming the field, the value and what is allowed.
+        TypeError: for a field of the wrong type, naming the field and the value.
+        ValueError: for a bad value, naming the field, the value and what is allowed.
 
     Example:
         >>> cfg = GeneratorConfig(image_size=32, width=8)
@@ -241,8 +274,10 @@ class GeneratorConfig(_ConvNetConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         owner = type(self).__name__
-        check_int(owner, "latent_dim", self.latent_dim, minimum=1)
-        check_optional_int(owner, "class_embedding_dim", self.class_embedding_dim, minimum=1)
+        check_int(owner, "latent_dim", self.latent_dim, minimum=1, maximum=MAX_LATENT_DIM)
+        check_optional_int(
+            owner, "class_embedding_dim", self.class_embedding_dim, minimum=1, maximum=MAX_WIDTH
+        )
         check_choice(owner, "stem", self.stem, STEMS)
         check_bool(owner, "stem_norm_act", self.stem_norm_act)
         check_choice(owner, "upsample", self.upsample, UPSAMPLES)
@@ -259,6 +294,15 @@ class GeneratorConfig(_ConvNetConfig):
                 raise ValueError(
                     f"{owner}.kernel_size must be odd (1, 3, 5, ...) for upsample='resize', got {k}"
                 )
+        emb = (self.class_embedding_dim or self.num_classes) if self.num_classes else 0
+        self._check_size(
+            owner,
+            self.kernel,
+            self.latent_dim + emb,
+            self.num_classes * emb,
+            latent_dim=self.latent_dim,
+            class_embedding_dim=emb,
+        )
 
     @property
     def kernel(self) -> int:
@@ -293,8 +337,15 @@ class DiscriminatorConfig(_ConvNetConfig):
     If ``num_classes`` is positive, ``D(x, labels)`` adds a projection term
     ``<embed(labels), sum_pool(h)>`` to the logit (Miyato & Koyama, 2018).
 
+    Sizes are bounded so that a config (also one read from a file) never asks for an
+    unreasonable allocation: ``image_size`` and ``start_size`` <= 8192, ``channels`` <=
+    1024, ``width``, ``max_width``, ``norm_groups`` and ``class_embedding_dim`` <= 16384,
+    ``latent_dim`` <= 65536, ``num_classes`` <= 2**20, and the built net at most 2**30
+    parameters.
+
     Raises:
-        ValueError: naming the field, the value and what is allowed.
+        TypeError: for a field of the wrong type, naming the field and the value.
+        ValueError: for a bad value, naming the field, the value and what is allowed.
 
     Example:
         >>> DiscriminatorConfig(image_size=32, width=8).widths
@@ -325,6 +376,7 @@ class DiscriminatorConfig(_ConvNetConfig):
                 raise ValueError(
                     f"{owner}.kernel_size must be odd (1, 3, 5, ...) for downsample='pool', got {k}"
                 )
+        self._check_size(owner, self.kernel, 1, self.num_classes * self.widths[-1])
 
     @property
     def kernel(self) -> int:

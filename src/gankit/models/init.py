@@ -5,6 +5,8 @@ from __future__ import annotations
 from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
+from gankit._validation import check_positive
+
 _WEIGHTED = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.Linear)
 _NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm, nn.LayerNorm)
 
@@ -38,7 +40,8 @@ def dcgan_init(module: nn.Module, *, std: float = 0.02) -> nn.Module:
         ``module`` itself, so ``G = dcgan_init(MyGenerator())`` reads naturally.
 
     Raises:
-        ValueError: if ``std`` is not positive.
+        TypeError: if ``std`` is not a number.
+        ValueError: if ``std`` is not a finite positive number.
 
     Example:
         >>> import torch
@@ -47,8 +50,7 @@ def dcgan_init(module: nn.Module, *, std: float = 0.02) -> nn.Module:
         0.02
 
     """
-    if not std > 0:
-        raise ValueError(f"std must be > 0, got {std!r}")
+    check_positive("std", std)
     for m in module.modules():
         if isinstance(m, _WEIGHTED):
             nn.init.normal_(_weight(m), 0.0, std)

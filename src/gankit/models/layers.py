@@ -10,6 +10,8 @@ from typing import Literal, get_args
 from torch import nn
 from torch.nn.utils import parametrizations
 
+from gankit._validation import choice_error
+
 NormName = Literal["batch", "instance", "group", "layer", "none"]
 """Normalization after a conv layer: ``"batch"`` (BatchNorm2d), ``"instance"``
 (InstanceNorm2d with affine scale and shift), ``"group"`` (GroupNorm with ``norm_groups``
@@ -58,7 +60,7 @@ def make_norm2d(name: NormName, channels: int, *, groups: int = 32) -> nn.Module
         return nn.GroupNorm(1, channels)
     if name == "none":
         return None
-    raise ValueError(f"norm must be one of {', '.join(map(repr, NORMS))}, got {name!r}")
+    raise choice_error("", "norm", name, NORMS)
 
 
 def make_norm1d(name: MLPNormName, features: int) -> nn.Module | None:
@@ -75,7 +77,7 @@ def make_norm1d(name: MLPNormName, features: int) -> nn.Module | None:
         return nn.LayerNorm(features)
     if name == "none":
         return None
-    raise ValueError(f"norm must be one of {', '.join(map(repr, MLP_NORMS))}, got {name!r}")
+    raise choice_error("", "norm", name, MLP_NORMS)
 
 
 def make_activation(name: ActivationName, *, negative_slope: float = 0.2) -> nn.Module:
@@ -96,7 +98,7 @@ def make_activation(name: ActivationName, *, negative_slope: float = 0.2) -> nn.
         return nn.GELU()
     if name == "elu":
         return nn.ELU()
-    raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}, got {name!r}")
+    raise choice_error("", "activation", name, ACTIVATIONS)
 
 
 def make_output_activation(name: OutputActivationName) -> nn.Module:
@@ -113,9 +115,7 @@ def make_output_activation(name: OutputActivationName) -> nn.Module:
         return nn.Sigmoid()
     if name == "none":
         return nn.Identity()
-    raise ValueError(
-        f"output_activation must be one of {', '.join(map(repr, OUTPUT_ACTIVATIONS))}, got {name!r}"
-    )
+    raise choice_error("", "output_activation", name, OUTPUT_ACTIVATIONS)
 
 
 def spectral_norm_all(module: nn.Module) -> nn.Module:

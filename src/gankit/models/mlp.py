@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import torch
 from torch import Tensor, nn
 
-from gankit._validation import check_bool, check_choice, check_float, check_int
+from gankit._validation import (
+    MAX_DATA_DIM,
+    MAX_LATENT_DIM,
+    MAX_NUM_CLASSES,
+    MAX_WIDTH,
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_int_tuple,
+    check_parameter_count,
+)
 from gankit.models.config import WEIGHT_INITS, WeightInitName
 from gankit.models.conv import check_labels
 from gankit.models.init import dcgan_init
@@ -38,13 +50,10 @@ class _MLPConfig:
 
     def __post_init__(self) -> None:
         owner = type(self).__name__
-        check_int(owner, "data_dim", self.data_dim, minimum=1)
-        if not isinstance(self.hidden_dims, tuple) or not self.hidden_dims:
-            raise ValueError(
-                f"{owner}.hidden_dims must be a non-empty tuple of ints >= 1, got {self.hidden_dims!r}"
-            )
-        for i, h in enumerate(self.hidden_dims):
-            check_int(owner, f"hidden_dims[{i}]", h, minimum=1)
+        check_int(owner, "data_dim", self.data_dim, minimum=1, maximum=MAX_DATA_DIM)
+        check_int_tuple(
+            owner, "hidden_dims", self.hidden_dims, minimum=1, maximum=MAX_WIDTH, max_length=64
+        )
         check_choice(owner, "norm", self.norm, MLP_NORMS)
         check_bool(owner, "spectral_norm", self.spectral_norm)
         check_float(
@@ -55,8 +64,22 @@ class _MLPConfig:
             maximum=1.0,
             include_max=False,
         )
-        check_int(owner, "num_classes", self.num_classes, minimum=0)
+        check_int(owner, "num_classes", self.num_classes, minimum=0, maximum=MAX_NUM_CLASSES)
         check_choice(owner, "weight_init", self.weight_init, WEIGHT_INITS)
+
+
+def _chain_bound(first: int, cfg: _MLPConfig, last: int) -> int:
+    """Upper estimate of the parameters of the linear layers and norms (size check)."""
+    chain = (first, *cfg.hidden_dims, last)
+    return sum(a * b + a + b for a, b in pairwise(chain)) + 2 * sum(cfg.hidden_dims)
+
+
+def _size_fields(cfg: _MLPConfig) -> dict[str, object]:
+    return {
+        "data_dim": cfg.data_dim,
+        "hidden_dims": cfg.hidden_dims,
+        "num_classes": cfg.num_classes,
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +98,14 @@ class MLPGeneratorConfig(_MLPConfig):
         num_classes: if positive, a label embedding is concatenated to ``z``.
         weight_init: ``"dcgan"`` (normal(0, 0.02) weights) or ``"pytorch"``.
 
+    Sizes are bounded: ``data_dim`` <= 2**20, 1 to 64 ``hidden_dims`` each <= 16384,
+    ``latent_dim`` <= 65536, ``num_classes`` <= 2**20, and the built net at most 2**30
+    parameters.
+
+    Raises:
+        TypeError: for a field of the wrong type, naming the field and the value.
+        ValueError: for a bad value, naming the field, the value and what is allowed.
+
     Example:
         >>> MLPGeneratorConfig(latent_dim=4, data_dim=2).hidden_dims
         (128, 128)
@@ -88,9 +119,12 @@ class MLPGeneratorConfig(_MLPConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         owner = type(self).__name__
-        check_int(owner, "latent_dim", self.latent_dim, minimum=1)
+        check_int(owner, "latent_dim", self.latent_dim, minimum=1, maximum=MAX_LATENT_DIM)
         check_choice(owner, "activation", self.activation, ACTIVATIONS)
         check_choice(owner, "output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
+        n = self.num_classes
+        bound = n * n + _chain_bound(self.latent_dim + n, self, self.data_dim)
+        check_parameter_count(owner, bound, {"latent_dim": self.latent_dim, **_size_fields(self)})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,7 +138,12 @@ class MLPDiscriminatorConfig(_MLPConfig):
         activation: hidden activation (default ``"leaky_relu"``, slope 0.2).
 
     Conditional discriminators (``num_classes > 0``) add a projection term on the last
-    hidden layer (Miyato & Koyama, 2018).
+    hidden layer (Miyato & Koyama, 2018). Sizes are bounded as in
+    :class:`MLPGeneratorConfig`.
+
+    Raises:
+        TypeError: for a field of the wrong type, naming the field and the value.
+        ValueError: for a bad value, naming the field, the value and what is allowed.
 
     Example:
         >>> MLPDiscriminatorConfig(data_dim=3).activation
@@ -116,7 +155,10 @@ class MLPDiscriminatorConfig(_MLPConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_choice(type(self).__name__, "activation", self.activation, ACTIVATIONS)
+        owner = type(self).__name__
+        check_choice(owner, "activation", self.activation, ACTIVATIONS)
+        bound = self.num_classes * self.hidden_dims[-1] + _chain_bound(self.data_dim, self, 1)
+        check_parameter_count(owner, bound, _size_fields(self))
 
 
 def _hidden(cfg: _MLPConfig, in_dim: int, activation: ActivationName) -> nn.Sequential:

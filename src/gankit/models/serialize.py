@@ -8,6 +8,7 @@ from typing import Any
 
 from torch import nn
 
+from gankit._validation import show
 from gankit.models.config import DiscriminatorConfig, GeneratorConfig
 from gankit.models.conv import build_discriminator, build_generator
 from gankit.models.mlp import (
@@ -50,7 +51,8 @@ def config_from_dict(data: Mapping[str, Any]) -> ModelConfig:
     """Rebuild and validate a config saved by :func:`config_to_dict`.
 
     Only the four gankit config types are accepted (looked up by name, never imported
-    from the data), and every field is validated as in the constructor.
+    from the data), and every field is validated as in the constructor, with the same
+    upper bounds on sizes, before anything is allocated.
 
     Args:
         data: a dictionary from :func:`config_to_dict`.
@@ -59,6 +61,7 @@ def config_from_dict(data: Mapping[str, Any]) -> ModelConfig:
         The validated config.
 
     Raises:
+        TypeError: if ``data`` is not a mapping, or a field has the wrong type.
         ValueError: for an unknown ``type``, unknown fields or invalid values.
 
     Example:
@@ -66,12 +69,22 @@ def config_from_dict(data: Mapping[str, Any]) -> ModelConfig:
         >>> cfg.image_size, type(cfg).__name__
         (32, 'GeneratorConfig')
     """
+    if not isinstance(data, Mapping):
+        raise TypeError(
+            f"config_from_dict expects a mapping such as config_to_dict returns, got "
+            f"{show(data)} ({type(data).__name__})"
+        )
     kind = data.get("type")
-    cls = _TYPES.get(kind) if isinstance(kind, str) else None
+    allowed = ", ".join(sorted(_TYPES))
+    if kind is None:
+        raise ValueError(f"config type must be one of {allowed}, got no 'type' entry")
+    if not isinstance(kind, str):
+        raise TypeError(f"config type must be one of {allowed}, got {show(kind)}")
+    cls = _TYPES.get(kind)
     if cls is None:
-        raise ValueError(f"config type must be one of {', '.join(sorted(_TYPES))}, got {kind!r}")
+        raise ValueError(f"config type must be one of {allowed}, got {show(kind)}")
     names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - names - {"type"})
+    unknown = sorted(map(str, set(data) - names - {"type"}))
     if unknown:
         raise ValueError(f"{kind} has no fields {unknown}")
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "type"}

@@ -8,8 +8,11 @@ from typing import Literal, get_args
 from gankit._validation import (
     check_bool,
     check_choice,
+    check_device,
     check_float,
     check_int,
+    check_optional_bool,
+    check_optional_float,
     check_optional_int,
 )
 
@@ -36,7 +39,9 @@ class TrainerConfig:
         regularizer_interval: apply the regularizer every k-th discriminator update,
             scaled by k ("lazy regularization", Karras et al., 2020, arXiv:1912.04958).
         grad_clip_norm: clip each net's gradient norm to this value, or ``None``.
-        device: ``"auto"`` (CUDA if available, else CPU) or a torch device string.
+        device: ``"auto"`` (CUDA if available, else CPU) or a torch device string
+            naming a device this machine has (``"cpu"``, ``"cuda"``, ``"cuda:1"``; a
+            CUDA device is refused here when CUDA is unavailable or the index too high).
         precision: :data:`~gankit.train.Precision`.
         channels_last: keep nets and batches in channels-last memory format.
         compile: wrap both nets in :func:`torch.compile`.
@@ -50,8 +55,11 @@ class TrainerConfig:
         log_every: read the on-device loss accumulators and fire ``on_log`` every N steps.
         sync_batchnorm: convert BatchNorm to SyncBatchNorm under DDP.
 
+    Every int field is at most ``2**63 - 1``.
+
     Raises:
-        ValueError: naming the field, the value and what is allowed.
+        TypeError: for a field of the wrong type, naming the field and the value.
+        ValueError: for a bad value, naming the field, the value and what is allowed.
 
     Example:
         >>> TrainerConfig(n_critic=5, precision="bf16").lr_g
@@ -79,7 +87,14 @@ class TrainerConfig:
         owner = "TrainerConfig"
         check_float(owner, "lr_g", self.lr_g, minimum=0.0, maximum=10.0, include_min=False)
         check_float(owner, "lr_d", self.lr_d, minimum=0.0, maximum=10.0, include_min=False)
-        if not isinstance(self.betas, tuple) or len(self.betas) != 2:
+        if not isinstance(self.betas, tuple) or not all(
+            isinstance(b, (int, float)) and not isinstance(b, bool) for b in self.betas
+        ):
+            raise TypeError(
+                f"{owner}.betas must be a tuple of two numbers in [0, 1), got {self.betas!r} "
+                f"({type(self.betas).__name__})"
+            )
+        if len(self.betas) != 2:
             raise ValueError(
                 f"{owner}.betas must be a tuple of two numbers in [0, 1), got {self.betas!r}"
             )
@@ -87,19 +102,15 @@ class TrainerConfig:
             check_float(owner, f"betas[{i}]", b, minimum=0.0, maximum=1.0, include_max=False)
         check_int(owner, "n_critic", self.n_critic, minimum=1)
         check_int(owner, "regularizer_interval", self.regularizer_interval, minimum=1)
-        if self.grad_clip_norm is not None:
-            check_float(
-                owner,
-                "grad_clip_norm",
-                self.grad_clip_norm,
-                minimum=0.0,
-                maximum=1e12,
-                include_min=False,
-            )
-        if not isinstance(self.device, str) or not self.device:
-            raise ValueError(
-                f"{owner}.device must be 'auto' or a device string like 'cuda:0', got {self.device!r}"
-            )
+        check_optional_float(
+            owner,
+            "grad_clip_norm",
+            self.grad_clip_norm,
+            minimum=0.0,
+            maximum=1e12,
+            include_min=False,
+        )
+        check_device(owner, "device", self.device)
         check_choice(owner, "precision", self.precision, PRECISIONS)
         check_bool(owner, "channels_last", self.channels_last)
         check_bool(owner, "compile", self.compile)
@@ -109,8 +120,7 @@ class TrainerConfig:
                 f"{owner}.cuda_graphs=True cannot be combined with precision='fp16' (its "
                 "GradScaler checks for overflow on the host every step); use 'bf16' or 'fp32'"
             )
-        if self.fused_adam is not None:
-            check_bool(owner, "fused_adam", self.fused_adam)
+        check_optional_bool(owner, "fused_adam", self.fused_adam)
         check_bool(owner, "cudnn_benchmark", self.cudnn_benchmark)
         check_optional_int(owner, "seed", self.seed, minimum=0)
         check_int(owner, "log_every", self.log_every, minimum=1)

@@ -148,3 +148,16 @@ def all_reduce_mean(t: torch.Tensor, info: DistInfo) -> torch.Tensor:
         dist.all_reduce(t, op=dist.ReduceOp.SUM)
         t /= info.world_size
     return t
+
+
+def any_rank(flags: list[bool], dist: DistInfo, device: torch.device) -> list[bool]:
+    """Each flag, true if it is true on any rank (one all-reduce; no-op without DDP).
+
+    Example:
+        >>> any_rank([True, False], DistInfo(), torch.device("cpu"))
+        [True, False]
+    """
+    if not dist.enabled:
+        return list(flags)
+    local = torch.tensor([float(f) for f in flags], device=device)
+    return [bool(v > 0) for v in all_reduce_max(local, dist).tolist()]

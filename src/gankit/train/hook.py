@@ -27,7 +27,7 @@ replaces the rest when an exception escapes, and ``on_save_checkpoint`` /
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from torch import Tensor, nn
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
 
-__all__ = ["Hook", "NetName", "SamplingSource", "every"]
+__all__ = ["Hook", "NetName", "SamplingSource", "every", "keyed"]
 
 NetName = Literal["generator", "discriminator"]
 
@@ -69,7 +69,7 @@ class Hook:
 
     @property
     def state_key(self) -> str:
-        """The key of this hook's state in checkpoints (default: the class name).
+        """The key of this hook's state in checkpoints, by default the class name.
 
         Two hooks with the same key get ``#1``, ``#2``, ... appended in list order. Override
         it when two instances of one class must keep their states apart regardless of
@@ -183,3 +183,20 @@ def every(count: int, n: int | None) -> bool:
         [4, 8]
     """
     return n is not None and n > 0 and count > 0 and count % n == 0
+
+
+def keyed(hooks: Sequence[Hook]) -> list[tuple[str, Hook]]:
+    """Pair each hook with its checkpoint key: its ``state_key``, ``#n`` added for repeats.
+
+    Example:
+        >>> [key for key, _ in keyed([Hook(), Hook()])]
+        ['Hook', 'Hook#1']
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for hook in hooks:
+        name = hook.state_key
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append((name if n == 0 else f"{name}#{n}", hook))
+    return out

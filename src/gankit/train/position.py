@@ -106,7 +106,6 @@ class EpochPosition:
         self._resume_data: dict[str, Any] | None = None
         self._source: Iterable[Any] | None = None
         self._data: Iterable[Any] | None = None
-        self._restored = False
 
     @property
     def data(self) -> Iterable[Any] | None:
@@ -123,8 +122,8 @@ class EpochPosition:
             self._source = data
             self._data = shard_data(data, dist, seed)
         if self._resume_data is not None and _stateful(self._data):
+            # Kept pending until the epoch starts: data passed to a later fit gets it too.
             self._data.load_state_dict(self._resume_data)  # type: ignore[union-attr]
-            self._resume_data, self._restored = None, True
         return self._data
 
     def check(self, saved: dict[str, Any] | None) -> None:
@@ -156,8 +155,7 @@ class EpochPosition:
     def batches(self, data: Iterable[Any], state: TrainState) -> Iterator[Any]:
         """Start (or continue) the current epoch so the run matches an uninterrupted one."""
         loaded, self._resume_rng = self._resume_rng, None
-        restored, self._restored = self._restored, False
-        self._resume_data = None
+        saved_position, self._resume_data = self._resume_data, None
         set_epoch = getattr(data, "set_epoch", None) or getattr(
             getattr(data, "sampler", None), "set_epoch", None
         )
@@ -169,8 +167,8 @@ class EpochPosition:
             if callable(set_epoch):
                 set_epoch(state.epoch)
             return iter(data)
-        if _stateful(data) and (loaded is None or restored):
-            return iter(data)  # the loader knows (or was given) its position
+        if _stateful(data) and (loaded is None or saved_position is not None):
+            return iter(data)  # the loader knows its position (prepare gave it the saved one)
         current = loaded if loaded is not None else rng_state()
         if self.epoch_rng is not None:
             set_rng_state(self.epoch_rng)

@@ -21,8 +21,13 @@ from torch import Tensor, nn
 from torch.optim import Optimizer
 
 from gankit.train.checkpoint import CheckpointError, rng_state, set_rng_state
+from gankit.train.hook import Hook, SamplingSource
+from gankit.train.meters import LossMeters
+from gankit.train.position import EpochPosition
+from gankit.train.state import TrainState
 
 __all__ = [
+    "check_checkpoint",
     "check_fits",
     "check_rng_states",
     "checked_part",
@@ -217,6 +222,13 @@ def load_part(obj: Any, state: Any) -> None:
 
     Raises:
         ValueError: for an optimizer state of another kind of optimizer.
+
+    Example:
+        >>> params = [torch.zeros(1, requires_grad=True)]
+        >>> load_part(torch.optim.Adam(params), torch.optim.SGD(params, lr=0.1).state_dict())
+        Traceback (most recent call last):
+        ...
+        ValueError: it was saved by another kind of optimizer than this Adam (it has the settings ...)
     """
     if not isinstance(obj, Optimizer):
         obj.load_state_dict(state)
@@ -270,3 +282,53 @@ def load_parts(parts: Sequence[tuple[str, Any, Any]], path: object) -> None:
                 f"{path}: the saved {name} does not fit this trainer (different architecture "
                 f"or settings?): {_short(e)}"
             ) from None
+
+
+def check_checkpoint(
+    ckpt: Mapping[str, Any],
+    path: object,
+    *,
+    required: Sequence[str],
+    hooks: Sequence[tuple[str, Hook]],
+    generator: nn.Module,
+    position: EpochPosition,
+) -> LossMeters:
+    """Check every part of a run's checkpoint that can be checked without changing anything.
+
+    The required entries, the counters, the running sums, the RNG states, the data
+    position (against the loader ``position`` prepared, if any) and the weights of a
+    sampling hook (against ``generator``'s shapes).
+
+    Returns:
+        The running sums, loaded into new meters on ``generator``'s device.
+
+    Raises:
+        CheckpointError: naming ``path`` and the part.
+
+    Example:
+        >>> check_checkpoint({}, "run.pt", required=["generator"], hooks=[],
+        ...                  generator=torch.nn.Linear(1, 1), position=EpochPosition())
+        Traceback (most recent call last):
+        ...
+        gankit.train.checkpoint.CheckpointError: run.pt: checkpoint has no 'generator' entry
+    """
+    for key in required:
+        if key not in ckpt:
+            raise CheckpointError(f"{path}: checkpoint has no {key!r} entry")
+    device = next((p.device for p in generator.parameters()), torch.device("cpu"))
+    meters = LossMeters(device)
+    with checked_part(path, "state (counters)"):
+        TrainState().load_state_dict(ckpt["state"])
+    with checked_part(path, "running_sums"):
+        if ckpt.get("running_sums"):
+            meters.load_state_dict(ckpt["running_sums"])
+    with checked_part(path, "rng (random number generator states)"):
+        check_rng_states(ckpt["rng"], ckpt.get("epoch_rng"))
+    with checked_part(path, "data position"):
+        position.check(ckpt.get("data"))
+    states = ckpt.get("hooks", {})
+    for key, hook in hooks:
+        if isinstance(hook, SamplingSource) and key in states:
+            with checked_part(path, f"{hook.sampling_entry} of hook {key}"):
+                check_fits(generator, states[key].get(hook.sampling_entry))
+    return meters

@@ -1,9 +1,9 @@
 """The one sampling path: eval mode and back, chunks, fixed-seed noise, a stated precision.
 
-Every way gankit draws images from a generator goes through :func:`generate`:
+Every way gankit draws images from a generator goes through :func:`~gankit.train.generate`:
 :meth:`gankit.Trainer.sample` (and so :class:`~gankit.train.hooks.SampleGrid`), the
 ``gankit sample`` and ``gankit fid`` commands and the
-:class:`~gankit.train.hooks.FIDEvaluation` hook (through :func:`sample_stream`).
+:class:`~gankit.train.hooks.FIDEvaluation` hook (through :func:`~gankit.train.sample_stream`).
 
 The policy, in one place:
 
@@ -69,7 +69,7 @@ def generate(
         device: where to run; default the device of the generator's first parameter
             (or of ``z`` for a generator without parameters).
         batch_size: samples per forward pass.
-        autocast: a reduced-precision dtype to run under :func:`torch.autocast`, or
+        autocast: a reduced-precision dtype to run under ``torch.autocast``, or
             ``None`` for float32.
 
     Returns:

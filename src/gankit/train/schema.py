@@ -8,18 +8,33 @@ sampling hook was found by its class name; :func:`upgrade` converts such a dict 
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 from typing_extensions import TypedDict
 
-from gankit.train.checkpoint import FORMAT_VERSION, CheckpointError, load_checkpoint
-from gankit.train.restore import verify_digests
+from gankit.train.checkpoint import (
+    FORMAT_VERSION,
+    CheckpointError,
+    latest_checkpoint,
+    load_checkpoint,
+)
+from gankit.train.hook import Hook, SamplingSource
+from gankit.train.restore import plain_values, verify_digests
 
-__all__ = ["CheckpointDict", "load_generator", "read_checkpoint", "upgrade"]
+__all__ = [
+    "CheckpointDict",
+    "load_generator",
+    "model_configs",
+    "read_checkpoint",
+    "sampling_pointer",
+    "upgrade",
+]
 
 
 class _Entries(TypedDict):
@@ -52,15 +67,47 @@ class CheckpointDict(_Entries, total=False):
 
     Example:
         >>> sorted(CheckpointDict.__optional_keys__)[:3]
-        ['d_scheduler', 'data', 'discriminator_config']
+        ['checksums', 'd_scheduler', 'data']
     """
 
     checksums: dict[str, str]  # SHA-256 of every other entry (added when written)
     data: dict[str, Any]  # a stateful loader's position
+    step: dict[str, Any]  # the training step's state (an adaptive augmentation's p)
     g_scheduler: dict[str, Any]
     d_scheduler: dict[str, Any]
     generator_config: dict[str, Any]  # {"type": ..., **fields} of gankit nets
     discriminator_config: dict[str, Any]
+
+
+def sampling_pointer(hooks: Sequence[tuple[str, Hook]]) -> dict[str, str] | None:
+    """Where a checkpoint keeps the weights to sample from: the first sampling hook's entry.
+
+    Example:
+        >>> from gankit.train.hooks import EMA
+        >>> sampling_pointer([("EMA", EMA())]) is None  # no average before training
+        True
+    """
+    for key, hook in hooks:
+        if isinstance(hook, SamplingSource) and hook.sampling_module() is not None:
+            return {"hook": key, "entry": hook.sampling_entry}
+    return None
+
+
+def model_configs(generator: nn.Module, discriminator: nn.Module) -> dict[str, Any]:
+    """The ``generator_config`` / ``discriminator_config`` entries of nets built from configs.
+
+    Example:
+        >>> import gankit as gk
+        >>> G = gk.models.build_mlp_generator(gk.models.MLPGeneratorConfig())
+        >>> sorted(model_configs(G, torch.nn.Linear(2, 1)))
+        ['generator_config']
+    """
+    out = {}
+    for key, net in (("generator_config", generator), ("discriminator_config", discriminator)):
+        cfg = getattr(net, "config", None)
+        if dataclasses.is_dataclass(cfg) and not isinstance(cfg, type):
+            out[key] = {"type": type(cfg).__name__, **plain_values(dataclasses.asdict(cfg))}
+    return out
 
 
 _V1_SUMS = ("d_loss", "g_loss", "penalty", "real_logits", "fake_logits")
@@ -158,8 +205,10 @@ def load_generator(
         The generator module with its ``config``, ``latent_dim`` and ``num_classes``.
 
     Raises:
-        CheckpointError: naming the file when it cannot be loaded, holds no gankit config,
-            holds no averaged weights although ``ema`` is set, or the weights do not fit.
+        CheckpointError: naming the file when it cannot be loaded, holds no gankit config
+            or an invalid one (naming the field; sizes beyond the configs' upper bounds are
+            refused before anything is allocated), holds no averaged weights although
+            ``ema`` is set, or the weights do not fit.
 
     Example:
         >>> import tempfile, torch, gankit as gk
@@ -173,16 +222,19 @@ def load_generator(
     from gankit.models import build, config_from_dict
 
     ckpt = read_checkpoint(path)
+    file = (latest_checkpoint(path) or path) if Path(path).is_dir() else path  # the file read
     saved = ckpt.get("generator_config")
     if not isinstance(saved, dict):
         raise CheckpointError(
-            f"{path}: the generator was not built from a gankit config, so it cannot be "
+            f"{file}: the generator was not built from a gankit config, so it cannot be "
             "rebuilt here; load load_checkpoint(path)['generator'] into your own module"
         )
-    try:
-        net = build(config_from_dict(saved))
+    try:  # validated with the configs' upper bounds before anything is allocated
+        config = config_from_dict(saved)
     except (ValueError, TypeError) as e:
-        raise CheckpointError(f"{path}: invalid generator config: {e}") from None
+        raise CheckpointError(f"{file}: invalid generator_config: {e}") from None
+    net = build(config)
+    path = file
     state: Mapping[str, Any] | None = ckpt["generator"]
     if ema:
         sampling = ckpt.get("sampling") or {}

@@ -10,14 +10,14 @@ regularization, EMA, exact resume).
 
 Override points, from the outside in:
 
-- :meth:`TrainingStep.discriminator_loss` / :meth:`TrainingStep.generator_loss`: the loss
+- :meth:`~gankit.train.TrainingStep.discriminator_loss` / :meth:`~gankit.train.TrainingStep.generator_loss`: the loss
   *terms* of each update as a dict; their sum is minimized and each is logged under its
   name. Add a term by calling ``super()`` and adding an entry.
-- :meth:`TrainingStep.discriminate`: how D sees images (augmentation goes here: it is
-  used by both updates and by the penalty); :meth:`TrainingStep.logits` picks the
+- :meth:`~gankit.train.TrainingStep.discriminate`: how D sees images (augmentation goes here: it is
+  used by both updates and by the penalty); :meth:`~gankit.train.TrainingStep.logits` picks the
   adversarial logits out of D's output (for discriminators with extra heads).
-- :meth:`TrainingStep.generate`, :meth:`TrainingStep.noise`,
-  :meth:`TrainingStep.generator_inputs`, :meth:`TrainingStep.discriminator_inputs`: how
+- :meth:`~gankit.train.TrainingStep.generate`, :meth:`~gankit.train.TrainingStep.noise`,
+  :meth:`~gankit.train.TrainingStep.generator_inputs`, :meth:`~gankit.train.TrainingStep.discriminator_inputs`: how
   samples and conditioning are made.
 
 **The contract under CUDA graphs** (``TrainerConfig(cuda_graphs=True)``): a step is
@@ -27,7 +27,7 @@ device values on the host (``.item()``, ``float(t)``, ``if t > 0:``, printing a 
 must draw random numbers from the default generator only; and must not change its own
 attributes (a counter kept on ``self`` would stop counting on replay). The Trainer
 refuses a step that changes its attributes during warm-up, and a class that sets
-:attr:`TrainingStep.capturable` to False.
+:attr:`~gankit.train.TrainingStep.capturable` to False.
 
 Example:
     >>> class DriftPenalty(TrainingStep):  # ProGAN's drift term (Karras et al., 2018)
@@ -143,6 +143,10 @@ class TrainingStep:
         loss: the adversarial loss; ``None`` lets the Trainer supply its ``loss``
             (default :class:`~gankit.losses.NonSaturating`).
         regularizer: a discriminator penalty, or ``None`` (the Trainer's ``regularizer``).
+        augment: what D sees images through, real and fake, in both updates and the
+            penalty (:mod:`gankit.augment`); one with an ``observe(real_logits)`` method
+            (:class:`~gankit.augment.AdaptiveAugment`) is given D's logits on the real
+            images of every discriminator update. Its state is saved in checkpoints.
 
     Attributes:
         capturable: whether the step keeps the CUDA-graph contract (module docstring).
@@ -160,7 +164,11 @@ class TrainingStep:
     capturable: ClassVar[bool] = True
 
     def __init__(
-        self, loss: AdversarialLoss | None = None, regularizer: Regularizer | None = None
+        self,
+        loss: AdversarialLoss | None = None,
+        regularizer: Regularizer | None = None,
+        *,
+        augment: nn.Module | None = None,
     ) -> None:
         if loss is not None and not isinstance(loss, AdversarialLoss):
             raise TypeError(
@@ -175,6 +183,12 @@ class TrainingStep:
         self.loss: AdversarialLoss = loss if loss is not None else NonSaturating()
         self._loss_given = loss is not None
         self.regularizer = regularizer
+        if augment is not None and not isinstance(augment, nn.Module):
+            raise TypeError(
+                "augment must be an nn.Module mapping images to images (e.g. "
+                f"gankit.augment.DiffAugment()), got {type(augment).__name__}"
+            )
+        self.augment = augment
         self._context: StepContext | None = None
 
     # ------------------------------------------------------------------ binding
@@ -182,6 +196,25 @@ class TrainingStep:
     def bind(self, context: StepContext) -> None:
         """Receive the nets, optimizers and policies from the Trainer (once, at set-up)."""
         self._context = context
+        if self.augment is not None:
+            self.augment.to(context.device)
+
+    def state_dict(self) -> dict[str, Any]:
+        """What the step needs to resume (the augmentation's state); saved in checkpoints."""
+        return {} if self.augment is None else {"augment": self.augment.state_dict()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned.
+
+        Raises:
+            ValueError: if the saved state and the step disagree on having an augmentation.
+        """
+        if ("augment" in state) != (self.augment is not None):
+            raise ValueError(
+                "the saved step and this one differ: one has an augmentation, the other not"
+            )
+        if self.augment is not None:
+            self.augment.load_state_dict(state["augment"])
 
     @property
     def context(self) -> StepContext:
@@ -238,9 +271,14 @@ class TrainingStep:
         return fake
 
     def discriminate(self, images: Tensor, labels: Tensor | None, *, plain: bool = False) -> Any:
-        """Return D's output on ``images``; ``plain`` uses D without DDP (G update, penalty)."""
+        """Return D's output on ``images`` (augmented if the step has an augmentation).
+
+        ``plain`` uses D without DDP (the generator update and the penalty).
+        """
         ctx = self.context
         net = ctx.d_plain if plain else ctx.d_train
+        if self.augment is not None:
+            images = self.augment(images)
         return net(images, *self.discriminator_inputs(labels))
 
     def logits(self, outputs: Any) -> Tensor:
@@ -298,6 +336,12 @@ class TrainingStep:
             logs = {k: v.detach() for k, v in terms.items()}
             logs["real_logits"] = self.logits(real_out).detach().float().mean()
             logs["fake_logits"] = self.logits(fake_out).detach().float().mean()
+            observe = getattr(self.augment, "observe", None)
+            if callable(observe):  # adaptive augmentation: D's view of the reals steers p
+                observe(self.logits(real_out))
+                p = getattr(self.augment, "p", None)
+                if isinstance(p, Tensor):
+                    logs["augment_p"] = p.detach().clone()
             total = _total(terms, "discriminator_loss")
             if regularize and self.regularizer is not None:
                 penalty = self.penalty(batch.real, fake.detach(), batch.labels)

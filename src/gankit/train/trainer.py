@@ -19,13 +19,14 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 from torch.optim import Optimizer
+from torch.optim.lr_scheduler import LRScheduler
 
+from gankit._validation import check_int
 from gankit._version import __version__
 from gankit.losses import AdversarialLoss, Regularizer
 from gankit.train.checkpoint import (
     FORMAT,
     FORMAT_VERSION,
-    CheckpointError,
     atomic_save,
     latest_checkpoint,
     rng_state,
@@ -33,34 +34,30 @@ from gankit.train.checkpoint import (
     set_rng_state,
 )
 from gankit.train.config import TrainerConfig
-from gankit.train.distributed import DistInfo, all_reduce_max, init_from_env
-from gankit.train.graph_step import GraphedStep, check_graph_hooks, check_graphs_supported
-from gankit.train.graphs import CaptureBackend, EagerCapture
+from gankit.train.distributed import any_rank
+from gankit.train.graph_step import check_graph_hooks
+from gankit.train.graphs import CaptureBackend
 from gankit.train.guard import NonFiniteGuard
-from gankit.train.hook import Hook, NetName, SamplingSource
+from gankit.train.hook import Hook, NetName, SamplingSource, keyed
 from gankit.train.interrupt import TrainingInterrupted, stop_on_signals
 from gankit.train.meters import LossMeters
 from gankit.train.position import EpochPosition, data_length, no_batches_message, to_batch
 from gankit.train.restore import (
-    check_fits,
-    check_rng_states,
-    checked_part,
+    check_checkpoint,
     entry_digests,
     load_parts,
     plain_values,
     portable_optimizer_state,
 )
 from gankit.train.sampling import generate, latent_noise
-from gankit.train.schema import CheckpointDict, read_checkpoint
+from gankit.train.schema import CheckpointDict, model_configs, read_checkpoint, sampling_pointer
 from gankit.train.setup import (
     SchedulerFactory,
-    amp_dtype,
-    default_optimizer,
-    prepare_nets,
-    resolve_device,
+    net_sizes,
+    setup_run,
 )
 from gankit.train.state import TrainState
-from gankit.train.step import Batch, Logs, StepContext, TrainingStep, resolve_step
+from gankit.train.step import Batch, Logs, TrainingStep, resolve_step
 
 __all__ = ["Trainer"]
 
@@ -135,70 +132,24 @@ class Trainer:
         if not isinstance(cfg, TrainerConfig):
             raise TypeError(f"config must be a TrainerConfig, got {type(cfg).__name__}")
         self.step = resolve_step(step, loss, regularizer)
-        self.latent_dim = int(
-            latent_dim if latent_dim is not None else getattr(generator, "latent_dim", 0)
+        self.latent_dim, self.num_classes = net_sizes(generator, latent_dim, num_classes)
+        run = setup_run(
+            generator,
+            discriminator,
+            cfg,
+            self.step,
+            optimizers=(g_optimizer, d_optimizer),
+            schedulers=(g_scheduler, d_scheduler),
+            latent_dim=self.latent_dim,
+            num_classes=self.num_classes,
+            graph_capture=graph_capture,
+            before_optimizer_step=self._before_optimizer_step,
         )
-        if self.latent_dim < 1:
-            raise ValueError(
-                "Trainer needs the latent size: pass latent_dim=... or give the generator a "
-                f"latent_dim attribute (got {self.latent_dim})"
-            )
-        self.num_classes = int(
-            num_classes if num_classes is not None else getattr(generator, "num_classes", 0)
-        )
-        self.device = resolve_device(cfg.device)
-        self.dist: DistInfo = init_from_env(self.device)
-        if self.dist.enabled and self.device.type == "cuda":
-            self.device = torch.device("cuda", self.dist.local_rank)
-            torch.cuda.set_device(self.device)
-        if self.device.type == "cuda":
-            torch.backends.cudnn.benchmark = cfg.cudnn_benchmark
-        if cfg.cuda_graphs:
-            check_graphs_supported(
-                device=self.device,
-                dist=self.dist,
-                optimizers={"g_optimizer": g_optimizer, "d_optimizer": d_optimizer},
-                step=self.step,
-                capture=graph_capture,
-            )
-        nets = prepare_nets(generator, discriminator, cfg, self.device, self.dist)
-        self.generator, self.discriminator = nets.generator, nets.discriminator
-        self.memory_format = nets.memory_format
-        # CUDA graphs proper need optimizers whose state and learning rate live on the GPU.
-        on_gpu = cfg.cuda_graphs and not isinstance(graph_capture, EagerCapture)
-        self.g_optimizer = g_optimizer or default_optimizer(
-            self.generator, cfg.lr_g, cfg, self.device, capturable=on_gpu
-        )
-        self.d_optimizer = d_optimizer or default_optimizer(
-            self.discriminator, cfg.lr_d, cfg, self.device, capturable=on_gpu
-        )
-        self.g_scheduler = g_scheduler(self.g_optimizer) if g_scheduler else None
-        self.d_scheduler = d_scheduler(self.d_optimizer) if d_scheduler else None
-        self.scaler = torch.amp.GradScaler(self.device.type, enabled=cfg.precision == "fp16")
-        self.step.bind(
-            StepContext(
-                generator=self.generator,
-                discriminator=self.discriminator,
-                g_train=nets.g_train,
-                d_train=nets.d_train,
-                d_plain=nets.d_plain,
-                g_optimizer=self.g_optimizer,
-                d_optimizer=self.d_optimizer,
-                scaler=self.scaler,
-                latent_dim=self.latent_dim,
-                num_classes=self.num_classes,
-                device=self.device,
-                amp_dtype=amp_dtype(cfg),
-                memory_format=self.memory_format,
-                grad_clip_norm=cfg.grad_clip_norm,
-                regularizer_interval=cfg.regularizer_interval,
-                before_optimizer_step=None if cfg.cuda_graphs else self._before_optimizer_step,
-            )
-        )
-        self.graphed: GraphedStep | None = None
-        if cfg.cuda_graphs:  # after the schedulers, which keep float base rates
-            self.graphed = GraphedStep(self.step, self.device, graph_capture, device_lr=on_gpu)
-            self.graphed.attach_optimizers()
+        self.device, self.dist, self.memory_format = run.device, run.dist, run.memory_format
+        self.generator, self.discriminator = run.generator, run.discriminator
+        self.g_optimizer, self.d_optimizer = run.g_optimizer, run.d_optimizer
+        self.g_scheduler, self.d_scheduler = run.g_scheduler, run.d_scheduler
+        self.scaler, self.graphed = run.scaler, run.graphed
         guards = [h for h in hooks if isinstance(h, NonFiniteGuard)]  # given as a hook (0.1)
         self.hooks: list[Hook] = [h for h in hooks if not isinstance(h, NonFiniteGuard)]
         self.state = TrainState()
@@ -256,10 +207,8 @@ class Trainer:
             raise ValueError(
                 f"fit needs exactly one of epochs or steps, got epochs={epochs!r}, steps={steps!r}"
             )
-        target = epochs if epochs is not None else steps
-        if isinstance(target, bool) or not isinstance(target, int) or target < 1:
-            name = "epochs" if epochs is not None else "steps"
-            raise ValueError(f"fit: {name} must be an int >= 1, got {target!r}")
+        name, target = ("epochs", epochs) if epochs is not None else ("steps", steps)
+        check_int("fit", name, target, minimum=1)
         data = self.position.prepare(data, self.dist, self.config.seed or 0)
         if resume is not None:
             self.load(resume)  # checks a saved loader position against ``data``
@@ -336,34 +285,26 @@ class Trainer:
         if Path(path).is_dir():
             path = latest_checkpoint(path) or path
         ckpt: dict[str, Any] = dict(read_checkpoint(path))
-        objects: dict[str, Any] = {
-            "generator": self.generator,
-            "discriminator": self.discriminator,
-            "g_optimizer": self.g_optimizer,
-            "d_optimizer": self.d_optimizer,
-            "scaler": self.scaler,
-            "g_scheduler": self.g_scheduler,
-            "d_scheduler": self.d_scheduler,
-        }
-        objects = {k: v for k, v in objects.items() if v is not None}
-        for key in [*objects, "state", "rng"]:
-            if key not in ckpt:
-                raise CheckpointError(f"{path}: checkpoint has no {key!r} entry")
-        state, meters = TrainState(), LossMeters(self.device)
+        objects: dict[str, Any] = {"generator": self.generator, "discriminator": self.discriminator}
+        objects.update(
+            g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer, scaler=self.scaler
+        )
+        objects.update({k: v for k, v in self._schedulers().items() if v is not None})
+        if "step" in ckpt:  # e.g. an adaptive augmentation's p
+            objects["step"] = self.step
+        elif self.step.state_dict():
+            warnings.warn(
+                f"{path}: no saved state for the training step; it starts fresh", stacklevel=2
+            )
+        meters = check_checkpoint(
+            ckpt,
+            path,
+            required=[*objects, "state", "rng"],
+            hooks=self._hook_keys(),
+            generator=self.generator,
+            position=self.position,
+        )
         hook_states = ckpt.get("hooks", {})
-        with checked_part(path, "state (counters)"):
-            state.load_state_dict(ckpt["state"])
-        with checked_part(path, "running_sums"):
-            if ckpt.get("running_sums"):
-                meters.load_state_dict(ckpt["running_sums"])
-        with checked_part(path, "rng (random number generator states)"):
-            check_rng_states(ckpt["rng"], ckpt.get("epoch_rng"))
-        with checked_part(path, "data position"):
-            self.position.check(ckpt.get("data"))
-        for key, hook in self._hook_keys():
-            if isinstance(hook, SamplingSource) and key in hook_states:
-                with checked_part(path, f"{hook.sampling_entry} of hook {key}"):
-                    check_fits(self.generator, hook_states[key].get(hook.sampling_entry))
         hooks = [
             (f"state of hook {k}", h, hook_states[k])
             for k, h in self._hook_keys()
@@ -379,7 +320,7 @@ class Trainer:
                     f"{path}: no saved state for hook {key}; it starts fresh", stacklevel=2
                 )
         self.state.load_state_dict(ckpt["state"])
-        self.meters = meters if ckpt.get("running_sums") else LossMeters(self.device)
+        self.meters = meters
         self.position.epoch_rng = ckpt.get("epoch_rng")
         self.position.resume(ckpt["rng"], ckpt.get("data"))
         set_rng_state(ckpt["rng"])
@@ -388,11 +329,6 @@ class Trainer:
 
     def checkpoint_dict(self) -> CheckpointDict:
         """Return the checkpoint :meth:`save` writes (tensors and plain values only)."""
-        sampling = None
-        for key, hook in self._hook_keys():
-            if isinstance(hook, SamplingSource) and hook.sampling_module() is not None:
-                sampling = {"hook": key, "entry": hook.sampling_entry}
-                break
         ckpt: CheckpointDict = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -407,26 +343,19 @@ class Trainer:
             "epoch_rng": self.position.epoch_rng,
             "running_sums": self.meters.state_dict(),
             "hooks": {key: hook.state_dict() for key, hook in self._hook_keys()},
-            "sampling": sampling,
+            "sampling": sampling_pointer(self._hook_keys()),
             "trainer_config": plain_values(dataclasses.asdict(self.config)),
             "latent_dim": self.latent_dim,
             "num_classes": self.num_classes,
         }
-        loader = self.position.loader_state()
-        if loader is not None:
-            ckpt["data"] = loader
-        if self.g_scheduler is not None:
-            ckpt["g_scheduler"] = self.g_scheduler.state_dict()
-        if self.d_scheduler is not None:
-            ckpt["d_scheduler"] = self.d_scheduler.state_dict()
-        for key, net in (
-            ("generator_config", self.generator),
-            ("discriminator_config", self.discriminator),
-        ):
-            cfg = getattr(net, "config", None)
-            if dataclasses.is_dataclass(cfg) and not isinstance(cfg, type):
-                ckpt[key] = {"type": type(cfg).__name__, **plain_values(dataclasses.asdict(cfg))}  # type: ignore[literal-required]
+        optional = {"data": self.position.loader_state(), "step": self.step.state_dict() or None}
+        optional.update({k: s.state_dict() for k, s in self._schedulers().items() if s})
+        optional.update(model_configs(self.generator, self.discriminator))
+        ckpt.update({k: v for k, v in optional.items() if v is not None})  # type: ignore[typeddict-item]
         return ckpt
+
+    def _schedulers(self) -> dict[str, LRScheduler | None]:
+        return {"g_scheduler": self.g_scheduler, "d_scheduler": self.d_scheduler}
 
     def sample(
         self,
@@ -441,18 +370,11 @@ class Trainer:
     ) -> Tensor:
         """Generate ``n`` samples through :func:`gankit.train.generate` (eval mode, float32).
 
-        Args:
-            n: number of samples.
-            labels: class labels ``(n,)`` for a conditional generator (default: cycling
-                through the classes).
-            seed: seed of the noise (a private generator); ``None`` draws a random seed.
-            z: explicit noise ``(n, latent_dim)`` instead of ``seed``.
-            ema: use the sampling hook's module (e.g. the EMA generator) when present.
-            batch_size: generate in chunks of this size.
-            autocast: run under autocast with this dtype instead of float32.
-
-        Returns:
-            A float32 tensor on the trainer's device, e.g. ``(n, C, H, W)`` in [-1, 1].
+        ``labels`` default to cycling through the classes of a conditional pair; ``seed``
+        (a private generator; ``None``: a random one) or explicit noise ``z`` picks the
+        samples; ``ema`` prefers the sampling hook's module (the EMA generator);
+        ``batch_size`` and ``autocast`` as in :func:`~gankit.train.generate`. Returns a
+        float32 tensor on the trainer's device, e.g. ``(n, C, H, W)`` in [-1, 1].
         """
         if z is None:
             z = latent_noise(n, self.latent_dim, seed=seed)
@@ -468,13 +390,8 @@ class Trainer:
 
         The first :class:`~gankit.train.SamplingSource` hook (e.g. EMA) with a module wins.
         """
-        if ema:
-            for hook in self.hooks:
-                if isinstance(hook, SamplingSource):
-                    module = hook.sampling_module()
-                    if module is not None:
-                        return module
-        return self.generator
+        sources = [h.sampling_module() for h in self.hooks if isinstance(h, SamplingSource)]
+        return next((m for m in sources if m is not None and ema), self.generator)
 
     # ------------------------------------------------------------------ the loop
 
@@ -552,7 +469,7 @@ class Trainer:
             st.images_seen += batch.size * self.dist.world_size
 
     def _after_generator_update(self, logs: Logs) -> None:
-        for scheduler in (self.g_scheduler, self.d_scheduler):
+        for scheduler in self._schedulers().values():
             if scheduler is not None:
                 scheduler.step()
         self._after_update("on_generator_step", logs, None)
@@ -576,10 +493,10 @@ class Trainer:
             return st.should_stop
         if st.step % self.config.log_every:
             return False
-        local = torch.tensor([float(st.should_stop), float(st.should_save)], device=self.device)
-        stop, save = (bool(v > 0) for v in all_reduce_max(local, self.dist).tolist())
-        st.should_stop, st.should_save = stop, save
-        return stop
+        st.should_stop, st.should_save = any_rank(
+            [st.should_stop, st.should_save], self.dist, self.device
+        )
+        return st.should_stop
 
     def _done(self) -> bool:
         st = self.state
@@ -594,12 +511,4 @@ class Trainer:
             getattr(hook, event)(self, self.state, *args)
 
     def _hook_keys(self) -> list[tuple[str, Hook]]:
-        """Each hook with its checkpoint key: its ``state_key``, ``#n`` added for repeats."""
-        seen: dict[str, int] = {}
-        out = []
-        for hook in self.hooks:
-            name = hook.state_key
-            n = seen.get(name, 0)
-            seen[name] = n + 1
-            out.append((name if n == 0 else f"{name}#{n}", hook))
-        return out
+        return keyed(self.hooks)

@@ -172,13 +172,13 @@ class ConsistencyStep(TrainingStep):
         regularizer: Regularizer | None = None,
     ) -> None:
         super().__init__(loss, regularizer)
-        self.augment = augment
+        self.transform = augment
         self.weight = check_float("ConsistencyStep", "weight", weight, minimum=0.0, maximum=1e6)
 
     def discriminator_loss(self, real_out: Any, fake_out: Any, batch: Batch) -> Logs:
         """The adversarial loss plus the consistency term on the real batch."""
         terms = super().discriminator_loss(real_out, fake_out, batch)
-        augmented = self.logits(self.discriminate(self.augment(batch.real), batch.labels))
+        augmented = self.logits(self.discriminate(self.transform(batch.real), batch.labels))
         gap = augmented.float() - self.logits(real_out).float()
         terms["consistency"] = self.weight * gap.square().mean()
         return terms

@@ -93,8 +93,8 @@ def test_disabled_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     ("kwargs", "match"),
     [
         ({"epoch_length": 0}, r"ProgressBar\.epoch_length must be None or an int >= 1"),
-        ({"interval": -1.0}, r"ProgressBar\.interval must be a number in"),
-        ({"disable": "yes"}, r"ProgressBar\.disable must be None or a bool"),
+        ({"interval": -1.0}, r"ProgressBar\.interval must be a finite number >= 0"),
+        ({"disable": "yes"}, r"ProgressBar\.disable must be None, True or False"),
     ],
 )
 def test_arguments_are_validated(kwargs: dict[str, object], match: str) -> None:

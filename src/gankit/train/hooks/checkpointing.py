@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from gankit._validation import check_choice, check_optional_int
+from gankit._validation import check_choice, check_optional_int, check_optional_str
 from gankit.train.checkpoint import latest_checkpoint, step_checkpoints
 from gankit.train.hook import Hook, every
 
@@ -88,7 +88,7 @@ class Checkpoint(Hook):
             "Checkpoint", "every_n_epochs", every_n_epochs, minimum=1
         )
         self.keep_last = check_optional_int("Checkpoint", "keep_last", keep_last, minimum=1)
-        self.monitor = monitor
+        self.monitor = check_optional_str("Checkpoint", "monitor", monitor)
         self.mode = check_choice("Checkpoint", "mode", mode, ("min", "max"))
         self.best: float | None = None
         self.last_saved: Path | None = None

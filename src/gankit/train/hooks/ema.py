@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 from torch import Tensor, nn
 
-from gankit._validation import check_bool, check_float, check_int
+from gankit._validation import (
+    check_bool,
+    check_float,
+    check_int,
+    check_optional_float,
+)
 from gankit.train.hook import Hook
 
 if TYPE_CHECKING:
@@ -52,15 +57,14 @@ class EMA(Hook):
         every: int = 1,
     ) -> None:
         self.decay = check_float("EMA", "decay", decay, minimum=0.0, maximum=1.0, include_max=False)
-        if half_life_images is not None:
-            check_float(
-                "EMA",
-                "half_life_images",
-                half_life_images,
-                minimum=0.0,
-                maximum=1e15,
-                include_min=False,
-            )
+        check_optional_float(
+            "EMA",
+            "half_life_images",
+            half_life_images,
+            minimum=0.0,
+            maximum=1e15,
+            include_min=False,
+        )
         self.half_life_images = half_life_images
         self.warmup = check_bool("EMA", "warmup", warmup)
         self.every = check_int("EMA", "every", every, minimum=1)

@@ -77,7 +77,7 @@ class FIDEvaluation(Hook):
             "FIDEvaluation", "every_n_epochs", every_n_epochs, minimum=1
         )
         self.ema = check_bool("FIDEvaluation", "ema", ema)
-        self.seed = seed
+        self.seed = check_int("FIDEvaluation", "seed", seed, minimum=0)
         self.kid_real_features = kid_real_features
         self.history: list[tuple[int, float]] = []
         self._last_step = 0

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from gankit._validation import check_float, check_optional_int
+from gankit._validation import check_float, check_optional_bool, check_optional_int
 from gankit.train.hook import Hook
 
 if TYPE_CHECKING:
@@ -75,9 +75,7 @@ class ProgressBar(Hook):
         self.interval = check_float(
             "ProgressBar", "interval", interval, minimum=0.0, maximum=float("inf")
         )
-        if disable is not None and not isinstance(disable, bool):
-            raise TypeError(f"ProgressBar.disable must be None or a bool, got {disable!r}")
-        self.disable = disable
+        self.disable = check_optional_bool("ProgressBar", "disable", disable)
         self.file = file
         self._bar: Any = None
         self._clock = time.monotonic

@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor
 
-from gankit._validation import check_int, check_optional_int
+from gankit._validation import (
+    MAX_GRID_IMAGES,
+    check_bool,
+    check_int,
+    check_optional_int,
+)
 from gankit.train.hook import Hook, every
 
 if TYPE_CHECKING:
@@ -55,16 +60,16 @@ class SampleGrid(Hook):
         ema: bool = True,
     ) -> None:
         self.directory = Path(directory)
-        self.n = check_int("SampleGrid", "n", n, minimum=1)
-        self.nrow = check_int("SampleGrid", "nrow", nrow, minimum=1)
+        self.n = check_int("SampleGrid", "n", n, minimum=1, maximum=MAX_GRID_IMAGES)
+        self.nrow = check_int("SampleGrid", "nrow", nrow, minimum=1, maximum=MAX_GRID_IMAGES)
         self.every_n_steps = check_optional_int(
             "SampleGrid", "every_n_steps", every_n_steps, minimum=1
         )
         self.every_n_epochs = check_optional_int(
             "SampleGrid", "every_n_epochs", every_n_epochs, minimum=1
         )
-        self.seed = seed
-        self.ema = ema
+        self.seed = check_int("SampleGrid", "seed", seed, minimum=0)
+        self.ema = check_bool("SampleGrid", "ema", ema)
         self.z: Tensor | None = None
         self.labels: Tensor | None = None
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gankit._validation import check_int
+from gankit._validation import MAX_GRID_IMAGES, check_int
 from gankit.train.hook import Hook
 
 if TYPE_CHECKING:
@@ -41,8 +41,10 @@ class TensorBoard(Hook):
             ) from None
         self.log_dir = Path(log_dir)
         self.writer: Any = SummaryWriter(str(self.log_dir))
-        self.samples = check_int("TensorBoard", "samples", samples, minimum=0)
-        self.seed = seed
+        self.samples = check_int(
+            "TensorBoard", "samples", samples, minimum=0, maximum=MAX_GRID_IMAGES
+        )
+        self.seed = check_int("TensorBoard", "seed", seed, minimum=0)
 
     def on_log(self, trainer: Trainer, state: TrainState, metrics: dict[str, float]) -> None:
         """Write each metric under ``train/``."""
