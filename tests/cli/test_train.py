@@ -8,6 +8,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -100,12 +101,20 @@ def test_label_smoothing_needs_the_bce_loss() -> None:
 
 
 def test_dry_run_trains_one_step_and_leaves_out_alone(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     out = tmp_path / "run"
     assert cli.main(["train", *TINY, "--out", str(out), "--dry-run"]) == 0
-    assert "dry run: one step trained" in capsys.readouterr().out
+    assert "dry run: everything built and one step trained" in capsys.readouterr().out
     assert not out.exists()
+    assert not list((tmp_path / "tmp").iterdir())  # the dry run's folder is removed
+    assert cli.main(["train", *TINY, "--steps", "2", "--out", str(out)]) == 0
+    before = sorted(p.name for p in (out / "checkpoints").iterdir())
+    argv = ["train", *TINY, "--steps", "3", "--out", str(out), "--resume", "--dry-run"]
+    assert cli.main(argv) == 0  # a resume that works, tried without writing
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == before
 
 
 def test_init_from_starts_from_saved_nets(tmp_path: Path) -> None:

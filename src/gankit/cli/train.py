@@ -206,7 +206,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="CKPT",
         help="continue from CKPT, or (no value) from the newest checkpoint under --out",
     )
-    run.add_argument("--dry-run", action="store_true", help="build everything and train one step")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="build everything and train one step in a temporary folder (--out is untouched)",
+    )
     run.add_argument("--seed", type=int, default=0, help="seed of the nets, noise and data order")
     run.add_argument("--log-every", type=positive_int, default=50, help="steps between log lines")
     run.add_argument(
@@ -446,16 +450,32 @@ def train(args: argparse.Namespace, *, command: Sequence[str], argv: Sequence[st
             f"{out} already holds a run; pass --resume to continue it or choose another "
             "--out (a run stopped before its first checkpoint can only be deleted)"
         )
-    if args.dry_run:
-        import tempfile
-
-        out = Path(tempfile.mkdtemp(prefix="gankit-dry-run-"))
-        ckpt_dir = out / "checkpoints"
     resume = ckpt_dir if args.resume == "auto" else args.resume
     if resume is not None and args.resume == "auto" and not started:
         raise CommandError(f"--resume: {out} holds no checkpoint to continue from")
+    if args.dry_run:  # the same run for one step, into a folder that is removed after
+        import tempfile
 
+        with tempfile.TemporaryDirectory(prefix="gankit-dry-run-") as tmp:
+            status = _run(args, Path(tmp), resume, command=command, argv=argv)
+        if status == 0:
+            print("dry run: everything built and one step trained; nothing was kept")
+        return status
+    return _run(args, out, resume, command=command, argv=argv)
+
+
+def _run(
+    args: argparse.Namespace,
+    out: Path,
+    resume: str | Path | None,
+    *,
+    command: Sequence[str],
+    argv: Sequence[str],
+) -> int:
+    import gankit as gk
     from gankit.cli._common import device_arg
+
+    ckpt_dir = out / "checkpoints"
 
     r = _recipe(args)
     gk.train.seed_everything(args.seed)  # the nets' initial weights follow --seed too
@@ -505,7 +525,6 @@ def train(args: argparse.Namespace, *, command: Sequence[str], argv: Sequence[st
         return e.exit_code
     st = trainer.state
     if args.dry_run:
-        print(f"dry run: one step trained, everything written to {out}")
         return 0
     written = [out / "samples", out / "losses.png", out / "metrics.csv", ckpt_dir / "last.pt"]
     shown = ", ".join(str(p) for p in written if p.exists())
