@@ -9,13 +9,6 @@ import pytest
 
 import gankit as gk
 
-# gankit.metrics.inception imports torchvision.models at module level (and torchvision
-# pulls in PIL and torch._dynamo); these cases pass once that import moves into the
-# functions that need it.
-_METRICS_IMPORT = pytest.mark.xfail(
-    strict=True, reason="gankit.metrics.inception imports torchvision at top level"
-)
-
 
 def _new_modules_after(statement: str) -> set[str]:
     """Modules that ``statement`` imports beyond what ``import torch`` already does."""
@@ -44,9 +37,9 @@ def imported() -> set[str]:
         "scipy",
         "tqdm",
         "tensorboard",
-        pytest.param("PIL", marks=_METRICS_IMPORT),
-        pytest.param("torchvision", marks=_METRICS_IMPORT),
-        pytest.param("torch._dynamo", marks=_METRICS_IMPORT),
+        "PIL",
+        "torchvision",
+        "torch._dynamo",
     ],
 )
 def test_import_gankit_does_not_import(imported: set[str], module: str) -> None:

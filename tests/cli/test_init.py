@@ -88,21 +88,14 @@ def test_help_shows_every_default_exactly_once(name: str, parser: argparse.Argum
     assert "(default: None)" not in rendered and "(default: False)" not in rendered
 
 
-# gankit.metrics.inception imports torchvision.models at module level, and torchvision
-# loads torch._dynamo; both go once that import moves into the functions that need it.
-_METRICS_IMPORT = pytest.mark.xfail(
-    strict=True, reason="gankit.metrics.inception imports torchvision at top level"
-)
-
-
 @pytest.mark.parametrize(
     "module",
     [
         "matplotlib",
         "scipy",
-        pytest.param("PIL", marks=_METRICS_IMPORT),
-        pytest.param("torchvision", marks=_METRICS_IMPORT),
-        pytest.param("torch._dynamo", marks=_METRICS_IMPORT),
+        "PIL",
+        "torchvision",
+        "torch._dynamo",
     ],
 )
 def test_help_parses_before_heavy_modules_are_imported(module: str) -> None:

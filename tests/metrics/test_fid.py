@@ -83,8 +83,68 @@ def test_from_images_caches_real_statistics(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("*.npz"))) == 2
     uncached = FID.from_images(extractor, images)
     assert uncached.real_statistics.num_samples == 100
-    with pytest.raises(ValueError, match="key and cache_dir must be given together"):
+    with pytest.raises(ValueError, match="key and data_fingerprint need cache_dir"):
         FID.from_images(extractor, images, key="toy")
+
+
+def test_from_images_recomputes_for_other_images_with_the_same_key(tmp_path: Path) -> None:
+    """Issue 18.1: the same key= for different images must not serve the old statistics."""
+    extractor = CountingIdentity()
+    first = FID.from_images(extractor, _gaussian(100, 0.0, 0), key="toy", cache_dir=tmp_path)
+    other_images = _gaussian(100, 3.0, 1)
+    second = FID.from_images(extractor, other_images, key="toy", cache_dir=tmp_path)
+    assert extractor.calls == 4  # two batches of 50, twice
+    np.testing.assert_allclose(second.real_statistics.mu, other_images.double().mean(0))
+    assert not np.allclose(second.real_statistics.mu, first.real_statistics.mu)
+    loader = [(other_images[:60], None), (other_images[60:], None)]  # a loader: read once more
+    FID.from_images(extractor, loader, key="toy", cache_dir=tmp_path)  # type: ignore[arg-type]
+    assert extractor.calls == 4  # same content: cache hit
+
+
+def test_from_images_recomputes_for_other_weights(tmp_path: Path) -> None:
+    images = torch.rand(60, 3, 8, 8)
+    torch.manual_seed(0)
+    a = nn.Sequential(nn.Conv2d(3, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    b = nn.Sequential(nn.Conv2d(3, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    first = FID.from_images(a, images, cache_dir=tmp_path)
+    second = FID.from_images(b, images, cache_dir=tmp_path)
+    with torch.no_grad():
+        expected = b(images).double().mean(0).numpy()
+    np.testing.assert_allclose(second.real_statistics.mu, expected, rtol=1e-6)
+    assert not np.allclose(first.real_statistics.mu, second.real_statistics.mu)
+
+
+def test_from_images_recomputes_for_another_input_range(tmp_path: Path) -> None:
+    """Statistics made for a (-1, 1) extractor are not served to a (0, 1) one."""
+
+    class Net(nn.Module):
+        def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, None]:
+            return x.mean((2, 3)), None
+
+    images = torch.rand(50, 3, 4, 4)
+    symmetric = InceptionFeatureExtractor(Net(), value_range=(-1.0, 1.0))
+    unit = InceptionFeatureExtractor(Net(), value_range=(0.0, 1.0))
+    a = FID.from_images(symmetric, images, cache_dir=tmp_path)
+    b = FID.from_images(unit, images, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) == 2
+    fresh = FID.from_images(unit, images)  # what the (0, 1) extractor really gives
+    np.testing.assert_array_equal(b.real_statistics.mu, fresh.real_statistics.mu)
+    assert not np.allclose(a.real_statistics.mu, b.real_statistics.mu)
+
+
+def test_from_images_recomputes_for_another_convention(tmp_path: Path) -> None:
+    images = torch.randint(0, 256, (10, 3, 16, 16), dtype=torch.uint8)
+
+    class Net(nn.Module):
+        def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, None]:
+            return x[:, :, ::50, ::50].flatten(1), None
+
+    bilinear = InceptionFeatureExtractor(Net())
+    bicubic = InceptionFeatureExtractor(Net(), convention="clean-fid")
+    a = FID.from_images(bilinear, images, cache_dir=tmp_path)
+    b = FID.from_images(bicubic, images, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) == 2
+    assert not np.allclose(a.real_statistics.mu, b.real_statistics.mu)
 
 
 def test_same_distribution_gives_small_fid_and_warns_for_few_samples() -> None:

@@ -10,12 +10,14 @@ from torch import nn
 from torchvision.models.inception import InceptionA, InceptionC, InceptionE
 
 from gankit.metrics import (
+    CLEAN_FID_PROTOCOL,
     INCEPTION_NUM_CLASSES,
     INCEPTION_NUM_FEATURES,
     INCEPTION_PROTOCOL,
     FIDInceptionV3,
     InceptionFeatureExtractor,
     preprocess_images,
+    protocol_name,
 )
 from gankit.metrics.inception import _InceptionA, _InceptionC, _InceptionE
 
@@ -218,3 +220,44 @@ def test_real_architecture_uint8_and_float_give_same_features() -> None:
     assert logits is not None and logits.shape == (1, INCEPTION_NUM_CLASSES)
     assert from_uint8.abs().mean() > 0.1
     torch.testing.assert_close(from_uint8, from_float, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("size", [(28, 28), (64, 48), (512, 400)])
+def test_clean_fid_resize_is_pil_bicubic(size: tuple[int, int]) -> None:
+    """Issue 18.3: the clean-fid option resizes as PIL's bicubic on float images does.
+
+    torch's antialiased bicubic uses PIL's filter (a = -0.5, support scaled by the
+    downsampling factor); they differ by float32 round-off, dominated by torch computing
+    each tap's source position in float32: an error of at most ``eps32 * (in + out)``
+    pixels, which moves the output by that times the slope, at most ``sum |k'| <= 2``
+    times the pixel range per pixel, per pass (2 passes). PIL accumulates in double.
+    """
+    from PIL import Image
+
+    h, w = size
+    g = torch.Generator().manual_seed(0)
+    u8 = torch.randint(0, 256, (1, 1, h, w), generator=g, dtype=torch.uint8)
+    pil = Image.fromarray(u8[0, 0].numpy().astype(np.float32), mode="F")
+    expected = np.asarray(pil.resize((299, 299), resample=Image.Resampling.BICUBIC))
+    expected = np.clip(expected, 0, 255) / 255.0
+    got = (preprocess_images(u8, convention="clean-fid")[0, 0].double().numpy() + 1) / 2
+    eps = float(np.finfo(np.float32).eps)
+    bound = 2 * 2 * eps * (max(h, w) + 299) + 8 * eps  # [0, 1] units; 8 eps: scaling, 2x - 1
+    np.testing.assert_allclose(got, expected, rtol=0, atol=bound)
+    bilinear = (preprocess_images(u8)[0, 0].double().numpy() + 1) / 2
+    assert np.abs(bilinear - expected).max() > 100 * bound  # the conventions really differ
+
+
+def test_conventions_are_named_and_validated() -> None:
+    assert protocol_name() == INCEPTION_PROTOCOL
+    assert protocol_name("clean-fid") == CLEAN_FID_PROTOCOL != INCEPTION_PROTOCOL
+    with pytest.raises(ValueError, match="convention must be one of 'pytorch-fid', 'clean-fid'"):
+        preprocess_images(torch.zeros(1, 3, 8, 8), convention="tf")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="convention must be one of"):
+        InceptionFeatureExtractor(FIDInceptionV3(), convention="bad")  # type: ignore[arg-type]
+    extractor = InceptionFeatureExtractor(FIDInceptionV3(), convention="clean-fid")
+    assert extractor.protocol == CLEAN_FID_PROTOCOL and "clean-fid" in repr(extractor)
+    same = torch.zeros(1, 3, 299, 299)  # 299x299 images are not resized by either
+    torch.testing.assert_close(
+        preprocess_images(same, convention="clean-fid"), preprocess_images(same)
+    )

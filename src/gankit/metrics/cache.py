@@ -1,21 +1,31 @@
-"""Cache of real-data feature statistics in ``.npz`` files keyed by dataset and protocol.
+"""Cache of real-data feature statistics in ``.npz`` files, keyed by everything they depend on.
 
-Real-data statistics are expensive (tens of thousands of Inception forward passes) and
-depend only on the data set and the feature protocol, so they are computed once and stored
-as ``.npz`` with the arrays ``mu`` (d,), ``sigma`` (d, d), ``n`` (scalar) and ``key`` (a
-string). The file name contains a SHA-256 hash of the key, and loading checks that the
-stored key equals the requested one, so statistics from another data set or protocol are
-never used by mistake. Files are written atomically (temporary file + rename) and read
-with ``allow_pickle=False``.
+Real-data statistics are expensive (tens of thousands of Inception forward passes), so
+they are computed once and stored as ``.npz`` with the arrays ``mu`` (d,), ``sigma``
+(d, d), ``n`` (scalar) and ``key`` (a string). A :class:`StatisticsKey` names everything
+the numbers depend on: a content fingerprint of the images, a fingerprint of the
+extractor's weights, the feature protocol (including the resize convention), the range
+of float input images, the resize and crop applied before the extractor and the sample
+cap (see :mod:`gankit.metrics.fingerprint` for how fingerprints are taken). Changing any
+of them gives another key, hence another file, so the statistics are recomputed. The file
+name contains a SHA-256 hash of the key, and loading checks that the stored key equals
+the requested one. Files are written atomically (temporary file + rename) and read with
+``allow_pickle=False``.
+
+:func:`~gankit.metrics.load_statistics` also reads the ``.npz`` files of pytorch-fid and
+TTUR (Heusel et al., 2017), which hold only ``mu`` and ``sigma``; their sample count is
+unknown (``num_samples=None``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +33,7 @@ import numpy as np
 from gankit.metrics.statistics import GaussianStatistics
 
 __all__ = [
+    "StatisticsKey",
     "compute_or_load_statistics",
     "load_statistics",
     "save_statistics",
@@ -30,22 +41,124 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True)
+class StatisticsKey:
+    """Everything cached feature statistics depend on; ``str(key)`` is the stored key.
+
+    Args:
+        data: Content fingerprint of the images, e.g. from
+            :func:`~gankit.metrics.images_fingerprint` or
+            :func:`~gankit.metrics.folder_fingerprint`.
+        weights: Fingerprint of the extractor's weights
+            (:func:`~gankit.metrics.weights_fingerprint`).
+        protocol: Feature protocol, including the resize convention, e.g.
+            :data:`~gankit.metrics.INCEPTION_PROTOCOL`.
+        value_range: ``(low, high)`` that the extractor assumes for float images
+            (``None`` if it has no such setting).
+        image_size: Side the images were resized to before the extractor (``None``: their
+            own size).
+        crop: Crop applied before the extractor (``"none"``, a preset name or a size).
+        max_samples: Cap on the number of images (``None``: all).
+        label: A readable name (e.g. ``"celeba-64-train"``), also part of the key.
+
+    Raises:
+        TypeError: If a field has the wrong type.
+        ValueError: If ``data``, ``weights`` or ``protocol`` is empty, ``value_range`` is
+            not increasing and finite, or ``image_size``/``max_samples`` is not positive.
+
+    Example:
+        >>> key = StatisticsKey("images:2:sha256:ab", "sha256:cd", "p", (-1.0, 1.0))
+        >>> for part in str(key).split("|"):
+        ...     print(part)
+        data=images:2:sha256:ab
+        weights=sha256:cd
+        protocol=p
+        value_range=-1.0,1.0
+        image_size=native
+        crop=none
+        max_samples=all
+        label=
+        >>> str(key) == str(StatisticsKey("images:2:sha256:ab", "sha256:cd", "p", (0.0, 1.0)))
+        False
+    """
+
+    data: str
+    weights: str
+    protocol: str
+    value_range: tuple[float, float] | None
+    image_size: int | None = None
+    crop: str = "none"
+    max_samples: int | None = None
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("data", "weights", "protocol", "crop", "label"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise TypeError(f"StatisticsKey.{name} must be a str, got {type(value).__name__}")
+            if not value and name not in ("label",):
+                raise ValueError(f"StatisticsKey.{name} must be a non-empty str, got ''")
+        if self.value_range is not None:
+            low, high = (float(v) for v in self.value_range)
+            if not (math.isfinite(low) and math.isfinite(high) and low < high):
+                raise ValueError(
+                    "StatisticsKey.value_range must be None or finite (low, high) with "
+                    f"low < high, got {self.value_range!r}"
+                )
+            object.__setattr__(self, "value_range", (low, high))
+        for name in ("image_size", "max_samples"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(
+                    f"StatisticsKey.{name} must be None or an int, got {type(value).__name__}"
+                )
+            if value < 1:
+                raise ValueError(f"StatisticsKey.{name} must be None or >= 1, got {value}")
+
+    def __str__(self) -> str:
+        """The canonical key string: every field, in declaration order."""
+        parts = []
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name == "value_range":
+                text = "none" if value is None else f"{value[0]!r},{value[1]!r}"
+            elif field.name == "image_size":
+                text = "native" if value is None else str(value)
+            elif field.name == "max_samples":
+                text = "all" if value is None else str(value)
+            else:
+                text = str(value)
+            parts.append(f"{field.name}={text}")
+        return "|".join(parts)
+
+
 def _check_key(key: object) -> str:
+    if isinstance(key, StatisticsKey):
+        return str(key)
     if not isinstance(key, str) or not key:
-        raise ValueError(f"key must be a non-empty str, got {key!r}")
+        raise ValueError(f"key must be a StatisticsKey or a non-empty str, got {key!r}")
     return key
 
 
-def statistics_cache_path(cache_dir: str | os.PathLike[str], key: str) -> Path:
+def _slug_source(key: str | StatisticsKey) -> str:
+    if isinstance(key, StatisticsKey):
+        return key.label or key.protocol
+    return key
+
+
+def statistics_cache_path(cache_dir: str | os.PathLike[str], key: str | StatisticsKey) -> Path:
     """Path of the cache file for ``key`` inside ``cache_dir``.
 
-    The name is ``stats-<slug>-<hash>.npz``: a readable slug of the key (at most 40 of
-    ``[A-Za-z0-9._-]``) and the first 16 hex digits of ``sha256(key)``.
+    The name is ``stats-<slug>-<hash>.npz``: a readable slug (of a string key, or of a
+    :class:`StatisticsKey`'s label or protocol; at most 40 of ``[A-Za-z0-9._-]``) and the
+    first 16 hex digits of ``sha256(str(key))``.
 
     Args:
         cache_dir: Directory of the cache (need not exist yet).
-        key: Non-empty string naming data set and protocol, for example
-            ``"celeba-64-train|inception-v3-pool3"``.
+        key: A :class:`StatisticsKey` (recommended: it names everything the statistics
+            depend on) or a non-empty string you make unique yourself.
 
     Returns:
         The cache file path.
@@ -57,19 +170,21 @@ def statistics_cache_path(cache_dir: str | os.PathLike[str], key: str) -> Path:
         >>> statistics_cache_path("/tmp/cache", "mnist|pool3").name
         'stats-mnist-pool3-4893a3a9f9092dca.npz'
     """
-    key = _check_key(key)
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", key).strip("-.")[:40] or "key"
+    text = _check_key(key)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", _slug_source(key)).strip("-.")[:40] or "key"
     return Path(cache_dir) / f"stats-{slug}-{digest}.npz"
 
 
-def save_statistics(path: str | os.PathLike[str], statistics: GaussianStatistics, key: str) -> None:
+def save_statistics(
+    path: str | os.PathLike[str], statistics: GaussianStatistics, key: str | StatisticsKey
+) -> None:
     """Write statistics and their key to ``path`` as ``.npz`` (atomically).
 
     Args:
         path: Destination file; parent directories are created.
         statistics: The statistics to store.
-        key: Data set and protocol key stored alongside.
+        key: Key stored alongside (``str(key)`` of a :class:`StatisticsKey`).
 
     Raises:
         TypeError: If ``statistics`` is not :class:`GaussianStatistics`.
@@ -94,7 +209,7 @@ def save_statistics(path: str | os.PathLike[str], statistics: GaussianStatistics
                 handle,
                 mu=statistics.mu,
                 sigma=statistics.sigma,
-                n=np.int64(statistics.num_samples),
+                n=np.int64(-1 if statistics.num_samples is None else statistics.num_samples),
                 key=np.str_(key),
             )
         os.replace(tmp_name, target)
@@ -103,8 +218,13 @@ def save_statistics(path: str | os.PathLike[str], statistics: GaussianStatistics
         raise
 
 
-def load_statistics(path: str | os.PathLike[str], *, key: str | None = None) -> GaussianStatistics:
-    """Read statistics written by :func:`save_statistics`, checking the key.
+def load_statistics(
+    path: str | os.PathLike[str], *, key: str | StatisticsKey | None = None
+) -> GaussianStatistics:
+    """Read statistics written by :func:`save_statistics` (checking the key) or pytorch-fid.
+
+    Files of pytorch-fid and TTUR hold only ``mu`` and ``sigma``; they are accepted when
+    no ``key`` is asked for, with ``num_samples=None`` (not recorded).
 
     Args:
         path: The ``.npz`` file.
@@ -115,8 +235,8 @@ def load_statistics(path: str | os.PathLike[str], *, key: str | None = None) -> 
 
     Raises:
         FileNotFoundError: If ``path`` does not exist.
-        ValueError: If the file lacks ``mu``, ``sigma``, ``n`` or ``key``, or its key differs
-            from ``key``.
+        ValueError: If the file is not a readable ``.npz``, lacks ``mu`` or ``sigma``
+            (or ``key`` when one is expected), or its key differs from ``key``.
 
     Example:
         >>> import numpy as np, tempfile, os
@@ -130,30 +250,47 @@ def load_statistics(path: str | os.PathLike[str], *, key: str | None = None) -> 
     file = Path(path)
     if not file.is_file():
         raise FileNotFoundError(f"statistics file {str(file)!r} does not exist")
-    with np.load(file, allow_pickle=False) as data:
-        missing = sorted({"mu", "sigma", "n", "key"} - set(data.files))
+    expected = None if key is None else _check_key(key)
+    try:
+        archive = np.load(file, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise ValueError(f"statistics file {str(file)!r} is not a readable .npz: {error}") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"statistics file {str(file)!r} is a .npy array, not a .npz archive")
+    with archive as data:
+        required = {"mu", "sigma"} | (set() if expected is None else {"key"})
+        missing = sorted(required - set(data.files))
         if missing:
             raise ValueError(
-                f"statistics file {str(file)!r} lacks {missing}; expected mu, sigma, n and key"
+                f"statistics file {str(file)!r} lacks {missing}; expected mu and sigma "
+                "(pytorch-fid/TTUR format) or mu, sigma, n and key (gankit format)"
             )
-        stored_key = str(data["key"])
-        if key is not None and stored_key != key:
-            raise ValueError(
-                f"statistics file {str(file)!r} has key {stored_key!r}, expected {key!r}"
-            )
-        return GaussianStatistics(data["mu"], data["sigma"], int(data["n"]))
+        if expected is not None:
+            try:
+                stored_key = str(data["key"])
+            except ValueError as error:  # an object array: never unpickled
+                raise ValueError(f"statistics file {str(file)!r}: {error}") from None
+            if stored_key != expected:
+                raise ValueError(
+                    f"statistics file {str(file)!r} has key {stored_key!r}, expected {expected!r}"
+                )
+        try:  # object arrays (allow_pickle=False), bad shapes, NaN, a bad n
+            n = int(data["n"]) if "n" in data.files else -1
+            return GaussianStatistics(data["mu"], data["sigma"], None if n < 0 else n)
+        except (TypeError, ValueError, OSError) as error:
+            raise ValueError(f"statistics file {str(file)!r}: {error}") from None
 
 
 def compute_or_load_statistics(
-    key: str,
+    key: str | StatisticsKey,
     cache_dir: str | os.PathLike[str],
     compute_fn: Callable[[], GaussianStatistics],
 ) -> GaussianStatistics:
     """Load the statistics cached for ``key``, computing and caching them on a miss.
 
     Args:
-        key: Non-empty string naming data set and protocol (see
-            :func:`statistics_cache_path`); a different key means a different file.
+        key: A :class:`StatisticsKey` (or a non-empty string); a different key means a
+            different file, so changed inputs are recomputed.
         cache_dir: Cache directory (created when needed).
         compute_fn: Called with no arguments on a cache miss, for example
             ``lambda: compute_statistics(loader, extractor)``.

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 import torch
 
 from gankit._validation import ArrayLike, check_positive_int, module_device
-from gankit.metrics.cache import compute_or_load_statistics
+from gankit.metrics.cache import StatisticsKey, compute_or_load_statistics
 from gankit.metrics.extraction import (
     FeatureExtractor,
     ImageBatches,
     compute_statistics,
     generate_statistics,
 )
+from gankit.metrics.fingerprint import images_fingerprint, weights_fingerprint
 from gankit.metrics.statistics import GaussianStatistics, statistics_from_features
 
 __all__ = ["FID", "FIDResult", "fid_from_features", "fid_from_statistics"]
@@ -33,8 +34,9 @@ class FIDResult:
 
     Args:
         value: The Fréchet distance.
-        num_real: Number of real samples behind the real statistics.
-        num_fake: Number of generated samples.
+        num_real: Number of real samples behind the real statistics (``None``: not
+            recorded, e.g. a pytorch-fid/TTUR statistics file).
+        num_fake: Number of generated samples (``None``: not recorded).
         protocol: Feature protocol, e.g. :data:`gankit.metrics.INCEPTION_PROTOCOL`.
 
     Example:
@@ -44,8 +46,8 @@ class FIDResult:
     """
 
     value: float
-    num_real: int
-    num_fake: int
+    num_real: int | None
+    num_fake: int | None
     protocol: str
 
     def __float__(self) -> float:
@@ -190,41 +192,51 @@ class FID:
         batch_size: int = 50,
         device: torch.device | str | None = None,
         protocol: str | None = None,
+        data_fingerprint: str | None = None,
     ) -> FID:
         """Compute (or load from the cache) the real statistics and build an :class:`FID`.
 
-        With ``cache_dir`` and ``key`` the statistics are cached under
-        ``key + "|" + protocol + "|max_real=" + str(max_real)``; see
-        :func:`gankit.metrics.compute_or_load_statistics`.
+        With ``cache_dir`` the statistics are cached under a
+        :class:`~gankit.metrics.StatisticsKey` made of a content fingerprint of the
+        images (:func:`~gankit.metrics.images_fingerprint`, or ``data_fingerprint``), the
+        extractor's weights (:func:`~gankit.metrics.weights_fingerprint`), the protocol,
+        the extractor's ``value_range`` (if it has one), ``max_real`` and ``key``, so
+        other images, weights or settings are never served from the cache. Fingerprinting
+        an iterable (e.g. a ``DataLoader``) reads it once more; pass ``data_fingerprint``
+        (e.g. :func:`~gankit.metrics.folder_fingerprint` of the files) to skip that pass.
 
         Args:
             extractor: Feature extractor.
             real_images: Image tensor or iterable of batches (e.g. a ``DataLoader``).
-            key: Data set name for the cache, e.g. ``"celeba-64-train"``.
+            key: A readable data set name stored in the cache key, e.g.
+                ``"celeba-64-train"`` (optional).
             cache_dir: Cache directory; ``None`` disables caching.
             max_real: Use at most this many real images (``None``: all).
             batch_size: Images per batch (also for the generator later).
             device: Where images go (default: the extractor's device).
             protocol: Protocol name (default: ``extractor.protocol`` or ``"custom"``).
+            data_fingerprint: Your own content fingerprint of ``real_images``.
 
         Returns:
             The :class:`FID` evaluator.
 
         Raises:
-            ValueError: If only one of ``key`` and ``cache_dir`` is given.
+            ValueError: If ``key`` or ``data_fingerprint`` is given without ``cache_dir``.
 
         Example:
             >>> import torch, tempfile
-            >>> real = torch.rand(64, 3)
-            >>> fid = FID.from_images(torch.nn.Identity(), real, key="toy",
-            ...                       cache_dir=tempfile.mkdtemp())
+            >>> cache = tempfile.mkdtemp()
+            >>> fid = FID.from_images(torch.nn.Identity(), torch.rand(64, 3), cache_dir=cache)
             >>> fid.real_statistics.num_samples
             64
+            >>> other = FID.from_images(torch.nn.Identity(), torch.rand(64, 3), cache_dir=cache)
+            >>> other.real_statistics.mu.tolist() == fid.real_statistics.mu.tolist()  # recomputed
+            False
         """
-        if (key is None) != (cache_dir is None):
+        if cache_dir is None and (key is not None or data_fingerprint is not None):
             raise ValueError(
-                f"key and cache_dir must be given together, got key={key!r}, "
-                f"cache_dir={cache_dir!r}"
+                f"key and data_fingerprint need cache_dir, got key={key!r}, "
+                f"data_fingerprint={data_fingerprint!r} and cache_dir=None"
             )
         name = _protocol_of(extractor, protocol)
 
@@ -233,11 +245,19 @@ class FID:
                 real_images, extractor, device=device, batch_size=batch_size, max_samples=max_real
             )
 
-        if key is None or cache_dir is None:
+        if cache_dir is None:
             real = compute()
         else:
-            full_key = f"{key}|{name}|max_real={max_real}"
-            real = compute_or_load_statistics(full_key, cache_dir, compute)
+            value_range = getattr(extractor, "value_range", None)
+            statistics_key = StatisticsKey(
+                data=data_fingerprint or images_fingerprint(real_images, max_samples=max_real),
+                weights=weights_fingerprint(extractor),
+                protocol=name,
+                value_range=None if value_range is None else tuple(value_range),
+                max_samples=max_real,
+                label=key or "",
+            )
+            real = compute_or_load_statistics(statistics_key, cache_dir, compute)
         return cls(extractor, real, batch_size=batch_size, device=device, protocol=name)
 
     def __call__(self, generator_fn: Callable[[int], torch.Tensor], num_samples: int) -> FIDResult:

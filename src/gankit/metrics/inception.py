@@ -15,7 +15,19 @@ TensorFlow reference of Heusel et al., 2017):
   ``value_range``) are mapped by ``(x + 1) / 2`` and clamped to ``[0, 1]``. 1-channel
   images are repeated to 3 channels. The ``[0, 1]`` image is resized to 299×299 with
   ``torch.nn.functional.interpolate(mode="bilinear", align_corners=False,
-  antialias=False)`` and mapped to ``[-1, 1]`` by ``2x - 1``.
+  antialias=False)`` and mapped to ``[-1, 1]`` by ``2x - 1``. Images are resized from
+  their own size: nothing else resizes them first unless you ask (``gankit fid
+  --image-size``).
+* **Resize convention** (``convention``): ``"pytorch-fid"`` is the bilinear resize above
+  (pytorch-fid, and TTUR's TensorFlow code before it, resize this way, which aliases when
+  downsampling large images). ``"clean-fid"`` follows Parmar et al., "On Aliased Resizing
+  and Surprising Subtleties in GAN Evaluation" (CVPR 2022): an antialiased bicubic resize
+  as PIL's ``Image.resize(BICUBIC)`` does it on float images, computed with
+  ``interpolate(mode="bicubic", antialias=True)`` (the same filter as PIL's, equal to it
+  within float32 round-off, which a test checks) and clamped to ``[0, 1]``. Only the resize
+  follows clean-fid; the network, weights and ``2x - 1`` scaling stay those above, so
+  numbers are comparable to clean-fid's "clean" mode only up to its other choices (see
+  the "Which FID is this?" guide). The convention is part of the protocol name.
   Images are not quantised: float generator output is used as is (pass ``uint8`` images
   to reproduce scores computed from saved PNG files).
 * **Features**: the 2048-d output of the final global average pool ("pool3"). **Logits**:
@@ -36,32 +48,25 @@ TensorFlow reference of Heusel et al., 2017):
 from __future__ import annotations
 
 import math
-from typing import cast
+from typing import Literal, cast, get_args
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.models.inception import (
-    BasicConv2d,
-    Inception3,
-    InceptionA,
-    InceptionAux,
-    InceptionB,
-    InceptionC,
-    InceptionD,
-    InceptionE,
-)
 
 from gankit._validation import show
 
 __all__ = [
+    "CLEAN_FID_PROTOCOL",
     "INCEPTION_INPUT_SIZE",
     "INCEPTION_NUM_CLASSES",
     "INCEPTION_NUM_FEATURES",
     "INCEPTION_PROTOCOL",
+    "FIDConvention",
     "FIDInceptionV3",
     "InceptionFeatureExtractor",
     "preprocess_images",
+    "protocol_name",
 ]
 
 INCEPTION_INPUT_SIZE = 299
@@ -71,71 +76,44 @@ INCEPTION_NUM_FEATURES = 2048
 INCEPTION_NUM_CLASSES = 1008
 """Number of logits of the 2015-12-05 TensorFlow classifier."""
 INCEPTION_PROTOCOL = "inception-v3-tf-2015-12-05/pool3/bilinear-299/pytorch-fid"
-"""Name of the feature protocol, stored with cached statistics and FID results."""
+"""Name of the pytorch-fid feature protocol, stored with cached statistics and FID results."""
+CLEAN_FID_PROTOCOL = "inception-v3-tf-2015-12-05/pool3/pil-bicubic-aa-299/clean-fid-resize"
+"""Name of the protocol with clean-fid's antialiased bicubic resize (Parmar et al., 2022)."""
+
+FIDConvention = Literal["pytorch-fid", "clean-fid"]
+"""How images are resized to 299×299: pytorch-fid's bilinear or clean-fid's PIL bicubic."""
 
 
-def _avg_pool_no_pad(x: torch.Tensor) -> torch.Tensor:
-    return F.avg_pool2d(x, kernel_size=3, stride=1, padding=1, count_include_pad=False)
+def protocol_name(convention: FIDConvention = "pytorch-fid") -> str:
+    """The protocol name of a resize convention.
+
+    Args:
+        convention: ``"pytorch-fid"`` or ``"clean-fid"``.
+
+    Returns:
+        :data:`INCEPTION_PROTOCOL` or :data:`CLEAN_FID_PROTOCOL`.
+
+    Raises:
+        ValueError: If ``convention`` is not one of them.
+
+    Example:
+        >>> protocol_name("clean-fid") == CLEAN_FID_PROTOCOL
+        True
+    """
+    names: dict[object, str] = {"pytorch-fid": INCEPTION_PROTOCOL, "clean-fid": CLEAN_FID_PROTOCOL}
+    if convention not in names:
+        allowed = ", ".join(repr(c) for c in get_args(FIDConvention))
+        raise ValueError(f"convention must be one of {allowed}, got {convention!r}")
+    return names[convention]
 
 
-def _max_pool_same(x: torch.Tensor) -> torch.Tensor:
-    return F.max_pool2d(x, kernel_size=3, stride=1, padding=1)
+def __getattr__(name: str) -> object:
+    """The patched torchvision blocks, importing torchvision only when first asked for."""
+    if name in ("_InceptionA", "_InceptionC", "_InceptionE"):
+        from gankit.metrics import _inception_blocks
 
-
-class _InceptionA(InceptionA):  # type: ignore[misc]
-    """torchvision ``InceptionA`` whose pool branch excludes padding from the average."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat(
-            [
-                self.branch1x1(x),
-                self.branch5x5_2(self.branch5x5_1(x)),
-                self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
-                self.branch_pool(_avg_pool_no_pad(x)),
-            ],
-            1,
-        )
-
-
-class _InceptionC(InceptionC):  # type: ignore[misc]
-    """torchvision ``InceptionC`` whose pool branch excludes padding from the average."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        seven = self.branch7x7_3(self.branch7x7_2(self.branch7x7_1(x)))
-        double = self.branch7x7dbl_1(x)
-        for layer in (
-            self.branch7x7dbl_2,
-            self.branch7x7dbl_3,
-            self.branch7x7dbl_4,
-            self.branch7x7dbl_5,
-        ):
-            double = layer(double)
-        return torch.cat(
-            [self.branch1x1(x), seven, double, self.branch_pool(_avg_pool_no_pad(x))], 1
-        )
-
-
-class _InceptionE(InceptionE):  # type: ignore[misc]
-    """torchvision ``InceptionE`` with a padding-free average pool or a max pool branch."""
-
-    def __init__(self, in_channels: int, *, max_pool: bool = False) -> None:
-        super().__init__(in_channels)
-        self._pool = _max_pool_same if max_pool else _avg_pool_no_pad
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        a = self.branch3x3_1(x)
-        b = self.branch3x3dbl_2(self.branch3x3dbl_1(x))
-        return torch.cat(
-            [
-                self.branch1x1(x),
-                self.branch3x3_2a(a),
-                self.branch3x3_2b(a),
-                self.branch3x3dbl_3a(b),
-                self.branch3x3dbl_3b(b),
-                self.branch_pool(self._pool(x)),
-            ],
-            1,
-        )
+        return getattr(_inception_blocks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class FIDInceptionV3(nn.Module):
@@ -163,6 +141,16 @@ class FIDInceptionV3(nn.Module):
 
     def __init__(self, *, classifier: bool = True) -> None:
         super().__init__()
+        from torchvision.models.inception import (  # torchvision only when a network is built
+            BasicConv2d,
+            Inception3,
+            InceptionAux,
+            InceptionB,
+            InceptionD,
+        )
+
+        from gankit.metrics._inception_blocks import _InceptionA, _InceptionC, _InceptionE
+
         base = Inception3(
             num_classes=INCEPTION_NUM_CLASSES,
             aux_logits=False,
@@ -227,7 +215,10 @@ def _check_value_range(value_range: tuple[float, float]) -> tuple[float, float]:
 
 
 def preprocess_images(
-    images: torch.Tensor, *, value_range: tuple[float, float] = (-1.0, 1.0)
+    images: torch.Tensor,
+    *,
+    value_range: tuple[float, float] = (-1.0, 1.0),
+    convention: FIDConvention = "pytorch-fid",
 ) -> torch.Tensor:
     r"""Map images to the network input of the pytorch-fid protocol.
 
@@ -239,13 +230,17 @@ def preprocess_images(
             \end{cases},\qquad
         y = 2\,\operatorname{resize}_{299}(u) - 1
 
-    with bilinear resizing (``align_corners=False``, no antialiasing). Float images are
-    taken to be in ``[-1, 1]`` (the ``tanh`` generator convention) unless ``value_range``
-    says otherwise, e.g. ``(0.0, 1.0)`` for ``torchvision.transforms.ToTensor`` output.
+    with bilinear resizing (``align_corners=False``, no antialiasing) under the
+    ``"pytorch-fid"`` convention, or antialiased bicubic resizing (as PIL's, clamped to
+    ``[0, 1]``) under ``"clean-fid"``. Images already 299×299 are not resized. Float
+    images are taken to be in ``[-1, 1]`` (the ``tanh`` generator convention) unless
+    ``value_range`` says otherwise, e.g. ``(0.0, 1.0)`` for
+    ``torchvision.transforms.ToTensor`` output.
 
     Args:
         images: ``uint8`` images in ``[0, 255]`` or float images in ``value_range``.
         value_range: ``(low, high)`` of float images; ignored for ``uint8``.
+        convention: Resize convention (see the module docstring).
 
     Returns:
         Float32 tensor in ``[-1, 1]`` on the input's device.
@@ -256,8 +251,8 @@ def preprocess_images(
 
     Raises:
         TypeError: If ``images`` is not a tensor or has a dtype other than uint8 or float.
-        ValueError: If ``images`` is not 4-D with 1 or 3 channels, or ``value_range`` is
-            not an increasing finite pair.
+        ValueError: If ``images`` is not 4-D with 1 or 3 channels, ``value_range`` is
+            not an increasing finite pair, or ``convention`` is unknown.
 
     Example:
         >>> import torch
@@ -269,6 +264,7 @@ def preprocess_images(
         (torch.Size([1, 3, 299, 299]), True, True)
     """
     low, high = _check_value_range(value_range)
+    protocol_name(convention)  # validates
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"images must be a torch.Tensor, got {type(images).__name__}")
     if images.ndim != 4 or images.shape[1] not in (1, 3):
@@ -285,7 +281,12 @@ def preprocess_images(
         unit = unit.expand(-1, 3, -1, -1)
     size = (INCEPTION_INPUT_SIZE, INCEPTION_INPUT_SIZE)
     if tuple(unit.shape[-2:]) != size:
-        unit = F.interpolate(unit, size=size, mode="bilinear", align_corners=False)
+        if convention == "clean-fid":
+            unit = F.interpolate(
+                unit, size=size, mode="bicubic", align_corners=False, antialias=True
+            ).clamp(0.0, 1.0)
+        else:
+            unit = F.interpolate(unit, size=size, mode="bilinear", align_corners=False)
     return 2.0 * unit - 1.0
 
 
@@ -303,13 +304,18 @@ class InceptionFeatureExtractor(nn.Module):
         source: Description of where the weights came from (for logs and ``repr``).
         value_range: ``(low, high)`` of float input images (default ``(-1, 1)``); uint8
             images are always ``[0, 255]``. See :func:`preprocess_images`.
+        convention: Resize convention, ``"pytorch-fid"`` (default) or ``"clean-fid"``;
+            it sets ``protocol``.
+        weights_sha256: Fingerprint of the weight file (set by
+            :func:`~gankit.metrics.load_inception`); keys of cached statistics use it.
 
     Shape:
         - images: ``(N, C, H, W)``, uint8 in ``[0, 255]`` or float in ``value_range``
         - output: ``(N, 2048)`` float32
 
     Raises:
-        ValueError: If ``value_range`` is not an increasing finite pair.
+        ValueError: If ``value_range`` is not an increasing finite pair or ``convention``
+            is unknown.
 
     Example:
         >>> import torch
@@ -318,19 +324,22 @@ class InceptionFeatureExtractor(nn.Module):
         torch.Size([1, 2048])
     """
 
-    protocol: str = INCEPTION_PROTOCOL
-
     def __init__(
         self,
         network: nn.Module,
         *,
         source: str = "custom",
         value_range: tuple[float, float] = (-1.0, 1.0),
+        convention: FIDConvention = "pytorch-fid",
+        weights_sha256: str | None = None,
     ) -> None:
         super().__init__()
         self.network = network.requires_grad_(False)
         self.source = source
         self.value_range = _check_value_range(value_range)
+        self.protocol: str = protocol_name(convention)
+        self.convention: FIDConvention = convention
+        self.weights_sha256 = weights_sha256
         self.train(False)
 
     def train(self, mode: bool = True) -> InceptionFeatureExtractor:
@@ -347,7 +356,10 @@ class InceptionFeatureExtractor(nn.Module):
 
     def extra_repr(self) -> str:
         """Weights source for ``repr``."""
-        return f"source={self.source!r}, value_range={self.value_range}"
+        return (
+            f"source={self.source!r}, value_range={self.value_range}, "
+            f"convention={self.convention!r}"
+        )
 
     def features_and_logits(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Pool3 features and 1008 logits (``None`` if the weights have no classifier).
@@ -368,7 +380,7 @@ class InceptionFeatureExtractor(nn.Module):
             >>> f.shape, l
             (torch.Size([2, 48]), None)
         """
-        x = preprocess_images(images, value_range=self.value_range)
+        x = preprocess_images(images, value_range=self.value_range, convention=self.convention)
         device = next(self.network.parameters(), x).device
         features, logits = self.network(x.to(device))
         return features.reshape(features.shape[0], -1), logits

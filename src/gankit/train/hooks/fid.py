@@ -108,7 +108,9 @@ class FIDEvaluation(Hook):
                     device=self.fid.device,
                 )
                 value = fid_from_statistics(
-                    self.fid.real_statistics, statistics_from_features(feats)
+                    self.fid.real_statistics,
+                    statistics_from_features(feats),
+                    protocol=self.fid.protocol,
                 ).value
                 size = min(1000, len(feats), len(self.kid_real_features))
                 kid = kernel_inception_distance(self.kid_real_features, feats, subset_size=size)
