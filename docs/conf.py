@@ -70,6 +70,8 @@ nitpick_ignore_regex = [
     (r"py:class", r"gankit\.models\.config\._ConvNetConfig"),
     (r"py:class", r"gankit\.models\.mlp\._MLPConfig"),
     (r"py:class", r"gankit\.train\.schema\._Entries"),
+    (r"py:class", r"gankit\.models\.resnet_config\._ResNetConfig"),
+    (r"py:class", r"gankit\.models\.r3gan_config\._R3GANConfig"),
     # The private TypeVar of DeviceLoader[BatchT] (Tensor or (images, labels) batches).
     (r"py:(class|obj)", r"gankit\.data\.device_loader\.BatchT"),
     # The TypeVar of gankit.train.graphs: whatever the captured step function returns.

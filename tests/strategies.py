@@ -14,9 +14,14 @@ from gankit.models import (
     GeneratorConfig,
     MLPDiscriminatorConfig,
     MLPGeneratorConfig,
+    R3GANDiscriminatorConfig,
+    R3GANGeneratorConfig,
+    ResNetDiscriminatorConfig,
+    ResNetGeneratorConfig,
 )
 from gankit.models.config import DOWNSAMPLES, HEADS, RESIZE_MODES, STEMS, UPSAMPLES, WEIGHT_INITS
 from gankit.models.layers import ACTIVATIONS, MLP_NORMS, NORMS, OUTPUT_ACTIVATIONS
+from gankit.models.resnet_config import BLOCK_HIDDENS, CLASS_EMBEDDINGS, RESNET_INITS, SHORTCUTS
 
 # ---------------------------------------------------------------- conv model configs
 
@@ -378,3 +383,144 @@ AWKWARD_VALUES: list[Any] = [
     {},
 ]
 """Every value :func:`fuzz_values` favours, for exhaustive one-field sweeps."""
+# ---------------------------------------------------------------- ResNet and R3GAN configs
+
+RESNET_MAX_SIDE = 32  # the residual nets are heavier than the DCGAN ones: keep them small
+
+
+@st.composite
+def _resnet_geometry(draw: st.DrawFn) -> dict[str, Any]:
+    start = draw(st.integers(1, 4))
+    stages = draw(st.integers(1, 3))
+    while start * 2**stages > RESNET_MAX_SIDE:
+        stages -= 1
+    stages = max(stages, 1)
+    how = draw(st.sampled_from(["start", "stages", "both"]))
+    size = start * 2**stages
+    if how == "start":
+        return {"image_size": size, "start_size": start}
+    if how == "stages":
+        return {"image_size": size, "num_stages": stages}
+    return {"image_size": size, "start_size": start, "num_stages": stages}
+
+
+def _resnet_common(draw: st.DrawFn) -> dict[str, Any]:
+    conditioning = draw(st.sampled_from(["none", "none", "classes", "attributes"]))
+    return {
+        **draw(_resnet_geometry()),
+        "channels": draw(st.integers(1, 3)),
+        "width": draw(st.integers(1, 6)),
+        "width_growth": draw(st.sampled_from([1.0, 1.5, 2.0])),
+        "max_width": draw(st.none() | st.integers(1, 12)),
+        "num_classes": 3 if conditioning == "classes" else 0,
+        "num_attributes": 5 if conditioning == "attributes" else 0,
+        "shortcut": draw(st.sampled_from(SHORTCUTS)),
+        "weight_init": draw(st.sampled_from(RESNET_INITS)),
+    }
+
+
+def _attention(draw: st.DrawFn, sizes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(draw(st.lists(st.sampled_from(sizes), unique=True, max_size=2)))
+
+
+@st.composite
+def resnet_generator_configs(draw: st.DrawFn) -> ResNetGeneratorConfig:
+    """Any valid small :class:`ResNetGeneratorConfig`."""
+    cfg = ResNetGeneratorConfig(
+        **_resnet_common(draw),
+        spectral_norm=draw(st.booleans()),
+        latent_dim=draw(st.integers(1, 8)),
+        class_embedding=draw(st.sampled_from(CLASS_EMBEDDINGS)),
+        embedding_dim=draw(st.integers(1, 6)),
+        output_activation=draw(st.sampled_from(OUTPUT_ACTIVATIONS)),
+    )
+    return dataclasses.replace(cfg, attention=_attention(draw, cfg.attention_sizes))
+
+
+@st.composite
+def resnet_discriminator_configs(draw: st.DrawFn) -> ResNetDiscriminatorConfig:
+    """Any valid small :class:`ResNetDiscriminatorConfig` (norm: none, batch or layer)."""
+    cfg = ResNetDiscriminatorConfig(
+        **_resnet_common(draw),
+        spectral_norm=draw(st.booleans()),
+        extra_blocks=draw(st.integers(0, 2)),
+        norm=draw(st.sampled_from(["none", "batch", "layer"])),
+        minibatch_std=draw(st.sampled_from([0, 0, 1, 2])),
+        block_hidden=draw(st.sampled_from(BLOCK_HIDDENS)),
+    )
+    return dataclasses.replace(cfg, attention=_attention(draw, cfg.attention_sizes))
+
+
+INVALID_RESNET_VALUES: dict[str, list[Any]] = {
+    "image_size": [0, 1, 63, 99, 64.0, "64", None, True],  # odd: no num_stages >= 1 fits
+    "channels": [0, -1, 1.5, None],
+    "width": [0, -8, 2.5, None],
+    "width_growth": [0.5, float("nan"), "2", None],
+    "max_width": [0, -1, 1.5],
+    "start_size": [0, -4, 2.5],
+    "num_stages": [0, 13, 1.5],
+    "spectral_norm": [1, "yes", None],
+    "attention": [(0,), (-4,), [16], 16, (16, 16), ("16",), (16.0,), None],
+    "num_classes": [-1, 2.0, None],
+    "num_attributes": [-1, 40.0, None],
+    "shortcut": ["always", "", None],
+    "weight_init": ["dcgan", "", None],
+}
+INVALID_RESNET_GENERATOR_VALUES: dict[str, list[Any]] = {
+    **INVALID_RESNET_VALUES,
+    "latent_dim": [0, -1, 128.0, None],
+    "class_embedding": ["hierarchical", None],
+    "embedding_dim": [0, -3, 1.5, None],
+    "output_activation": ["relu", None],
+}
+INVALID_RESNET_DISCRIMINATOR_VALUES: dict[str, list[Any]] = {
+    **INVALID_RESNET_VALUES,
+    "extra_blocks": [-1, 17, 1.0, None],
+    "norm": ["spectral", "batchnorm", None],
+    "norm_groups": [0, -1, 1.5],
+    "minibatch_std": [-1, 2.0, None],
+    "block_hidden": ["hidden", None],
+}
+
+
+@st.composite
+def r3gan_configs(
+    draw: st.DrawFn, kind: type[R3GANGeneratorConfig] | type[R3GANDiscriminatorConfig]
+) -> R3GANGeneratorConfig | R3GANDiscriminatorConfig:
+    """Any valid small R3GAN generator or discriminator config (``kind``)."""
+    stages = draw(st.integers(1, 3))
+    expansion = draw(st.integers(1, 3))
+    widths, groups = [], []
+    for _ in range(stages + 1):
+        g = draw(st.sampled_from([1, 2, 4]))
+        widths.append(g * draw(st.integers(1, 3)))
+        groups.append(g)
+    conditioning = draw(st.sampled_from(["none", "none", "classes", "attributes"]))
+    kwargs: dict[str, Any] = {
+        "image_size": 4 * 2**stages,
+        "channels": draw(st.integers(1, 3)),
+        "widths": tuple(widths),
+        "cardinalities": tuple(groups),
+        "blocks_per_stage": draw(st.integers(1, 2)),
+        "expansion": expansion,
+        "num_classes": 3 if conditioning == "classes" else 0,
+        "num_attributes": 5 if conditioning == "attributes" else 0,
+        "embedding_dim": draw(st.none() | st.integers(1, 6)),
+    }
+    if kind is R3GANGeneratorConfig:
+        kwargs["latent_dim"] = draw(st.integers(1, 8))
+        kwargs["output_activation"] = draw(st.sampled_from(OUTPUT_ACTIVATIONS))
+    return kind(**kwargs)
+
+
+INVALID_R3GAN_VALUES: dict[str, list[Any]] = {
+    "image_size": [0, 4, 48, 100, 64.0, None],
+    "channels": [0, 1.5, None],
+    "widths": [(), [8, 8, 8, 8, 8], (8,), (8, 8, 8, 8, 0), (8, 8, 8, 8, 2.5), None],
+    "cardinalities": [(), (1,), (1, 1, 1, 1, 0), (5, 5, 5, 5, 5), None],
+    "blocks_per_stage": [0, 65, 1.0, None],
+    "expansion": [0, 17, 2.0, None],
+    "num_classes": [-1, 1.0, None],
+    "num_attributes": [-1, None],
+    "embedding_dim": [0, -1, 2.5],
+}

@@ -40,6 +40,45 @@ import numpy.typing as npt
 import torch
 from torch import Tensor, nn
 
+__all__ = [
+    "INT64_MAX",
+    "MAX_CHANNELS",
+    "MAX_CROP",
+    "MAX_DATA_DIM",
+    "MAX_FEATURES",
+    "MAX_GRID_IMAGES",
+    "MAX_IMAGE_SIZE",
+    "MAX_LATENT_DIM",
+    "MAX_NUM_CLASSES",
+    "MAX_PARAMETERS",
+    "MAX_WIDTH",
+    "ArrayLike",
+    "as_float64",
+    "as_logits",
+    "check_bool",
+    "check_choice",
+    "check_crop",
+    "check_device",
+    "check_finite",
+    "check_float",
+    "check_image_size",
+    "check_int",
+    "check_int_tuple",
+    "check_non_negative",
+    "check_optional_bool",
+    "check_optional_float",
+    "check_optional_int",
+    "check_optional_str",
+    "check_parameter_count",
+    "check_positive",
+    "check_positive_int",
+    "check_range",
+    "check_reduction",
+    "choice_error",
+    "module_device",
+    "show",
+]
+
 if TYPE_CHECKING:
     from gankit.losses.base import Reduction
 

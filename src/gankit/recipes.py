@@ -19,10 +19,19 @@ from typing import Any
 
 from torch import nn
 
-from gankit.losses import AdversarialLoss, NonSaturating, Regularizer
-from gankit.models import build, celeba32, dcgan
+from gankit.losses import (
+    AdversarialLoss,
+    Hinge,
+    NonSaturating,
+    R1R2Penalty,
+    Regularizer,
+    RelativisticPairing,
+)
+from gankit.models import build, celeba32, dcgan, r3gan, sagan, sngan
 from gankit.models.serialize import ModelConfig
 from gankit.train.config import TrainerConfig
+from gankit.train.hook import Hook
+from gankit.train.hooks.r3gan_schedule import R3GANSchedule
 
 __all__ = ["RECIPES", "Recipe", "recipe"]
 
@@ -39,6 +48,8 @@ class Recipe:
         regularizer: a discriminator penalty, or ``None``.
         trainer: :class:`~gankit.TrainerConfig` fields the source prescribes
             (learning rates, betas, ``n_critic``, ...).
+        hooks: factories of the hooks the recipe needs besides logging (e.g. the R3GAN
+            schedule); :meth:`make_hooks` calls them, so every run gets fresh hooks.
         source: where the recipe comes from (paper, official configuration).
 
     Example:
@@ -54,6 +65,7 @@ class Recipe:
     loss: AdversarialLoss
     regularizer: Regularizer | None = None
     trainer: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    hooks: tuple[Callable[[], Hook], ...] = ()
     source: str = ""
 
     @property
@@ -70,6 +82,15 @@ class Recipe:
             'ConvGenerator'
         """
         return build(self.generator), build(self.discriminator)
+
+    def make_hooks(self) -> list[Hook]:
+        """Return fresh instances of the hooks the recipe needs (possibly none).
+
+        Example:
+            >>> [type(h).__name__ for h in recipe("r3gan32").make_hooks()]
+            ['R3GANSchedule']
+        """
+        return [factory() for factory in self.hooks]
 
     def trainer_config(self, **overrides: Any) -> TrainerConfig:
         """Return a :class:`~gankit.TrainerConfig` with the recipe's settings and ``overrides``.
@@ -108,9 +129,75 @@ def _celeba32(*, num_classes: int = 0) -> Recipe:
     )
 
 
+# Miyato et al. 2018 (arXiv:1802.05957), ResNet experiments: hinge loss, Adam 2e-4,
+# betas (0, 0.9), five D updates per G update (their code also decays lr linearly).
+_SNGAN_TRAINER: Mapping[str, Any] = {"lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.0, 0.9), "n_critic": 5}
+# Zhang et al. 2019 (arXiv:1805.08318), section 5: hinge loss, TTUR (G 1e-4, D 4e-4),
+# Adam betas (0, 0.9), one D update per G update.
+_SAGAN_TRAINER: Mapping[str, Any] = {"lr_g": 1e-4, "lr_d": 4e-4, "betas": (0.0, 0.9), "n_critic": 1}
+# Huang et al. 2024 (arXiv:2501.05441), train.py presets: Adam betas (0, 0.9 -> 0.99),
+# lr 2e-4 -> 5e-5, gamma 2 -> 0.2 (R3GANSchedule ramps them), one D update per G update.
+_R3GAN_TRAINER: Mapping[str, Any] = {"lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.0, 0.9), "n_critic": 1}
+
+
+def _sngan(size: int) -> Callable[..., Recipe]:
+    def factory(*, num_classes: int = 0) -> Recipe:
+        g, d = sngan(size, num_classes=num_classes)
+        return Recipe(
+            name=f"sngan{size}",
+            generator=g,
+            discriminator=d,
+            loss=Hinge(),
+            trainer=_SNGAN_TRAINER,
+            source="Miyato et al. 2018 (arXiv:1802.05957), ResNet SNGAN; Miyato & Koyama 2018",
+        )
+
+    return factory
+
+
+def _sagan(size: int) -> Callable[..., Recipe]:
+    def factory(*, num_classes: int = 0) -> Recipe:
+        g, d = sagan(size, num_classes=num_classes)
+        return Recipe(
+            name=f"sagan{size}",
+            generator=g,
+            discriminator=d,
+            loss=Hinge(),
+            trainer=_SAGAN_TRAINER,
+            source="Zhang et al. 2019 (arXiv:1805.08318), the authors' released nets",
+        )
+
+    return factory
+
+
+def _r3gan(size: int) -> Callable[..., Recipe]:
+    def factory(*, num_classes: int = 0) -> Recipe:
+        g, d = r3gan(size, num_classes=num_classes)
+        return Recipe(
+            name=f"r3gan{size}",
+            generator=g,
+            discriminator=d,
+            loss=RelativisticPairing(),
+            regularizer=R1R2Penalty(gamma=2.0),
+            trainer=_R3GAN_TRAINER,
+            hooks=(R3GANSchedule,),
+            source="Huang et al. 2024 (arXiv:2501.05441), R3GAN train.py presets",
+        )
+
+    return factory
+
+
 RECIPES: dict[str, Callable[..., Recipe]] = {
     "celeba32": _celeba32,
     "dcgan64": _dcgan64,
+    "r3gan32": _r3gan(32),
+    "r3gan64": _r3gan(64),
+    "sagan64": _sagan(64),
+    "sagan128": _sagan(128),
+    "sngan32": _sngan(32),
+    "sngan48": _sngan(48),
+    "sngan64": _sngan(64),
+    "sngan128": _sngan(128),
 }
 """Recipe factories by name; each takes ``num_classes=`` (0: unconditional)."""
 
@@ -133,7 +220,7 @@ def recipe(name: str, *, num_classes: int = 0) -> Recipe:
         >>> recipe("nope")
         Traceback (most recent call last):
         ...
-        ValueError: recipe name must be one of celeba32, dcgan64, got 'nope'
+        ValueError: recipe name must be one of celeba32, dcgan64, r3gan32, r3gan64, sagan128, sagan64, sngan128, sngan32, sngan48, sngan64, got 'nope'
     """
     if not isinstance(name, str):
         raise TypeError(f"recipe name must be a str, got {type(name).__name__}")

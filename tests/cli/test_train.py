@@ -109,7 +109,7 @@ def test_dry_run_trains_one_step_and_leaves_out_alone(
     assert cli.main(["train", *TINY, "--out", str(out), "--dry-run"]) == 0
     assert "dry run: everything built and one step trained" in capsys.readouterr().out
     assert not out.exists()
-    assert not list((tmp_path / "tmp").iterdir())  # the dry run's folder is removed
+    assert not list((tmp_path / "tmp").glob("gankit-dry-run-*"))  # its folder is removed
     assert cli.main(["train", *TINY, "--steps", "2", "--out", str(out)]) == 0
     before = sorted(p.name for p in (out / "checkpoints").iterdir())
     argv = ["train", *TINY, "--steps", "3", "--out", str(out), "--resume", "--dry-run"]
@@ -223,3 +223,19 @@ def test_an_interrupt_saves_says_where_and_how_to_resume_and_fails(
         )
         assert result.returncode == 0, result.stderr
         assert gk.train.load_checkpoint(out / "checkpoints")["state"]["step"] == step + 1
+
+
+def test_the_recipes_own_hooks_are_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A recipe's schedule (R3GAN's) must run under ``gankit train`` too."""
+    seen: list[list[str]] = []
+    real = gk.Trainer.__init__
+
+    def record(self: gk.Trainer, *args: object, **kwargs: object) -> None:
+        seen.append([type(h).__name__ for h in kwargs["hooks"]])  # type: ignore[union-attr]
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gk.Trainer, "__init__", record)
+    argv = ["train", "--arch", "r3gan32", "--toyfaces", "16", "--batch-size", "8",
+            "--device", "cpu", "--dry-run", "--out", str(tmp_path / "run")]  # fmt: skip
+    assert cli.main(argv) == 0
+    assert seen and seen[0][0] == "R3GANSchedule" and "Checkpoint" in seen[0]

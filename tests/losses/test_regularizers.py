@@ -13,6 +13,7 @@ from gankit.losses import (
     DRAGANPenalty,
     GradientPenalty,
     R1Penalty,
+    R1R2Penalty,
     R2Penalty,
     Regularizer,
     dragan_penalty,
@@ -121,3 +122,30 @@ def test_reprs() -> None:
     assert repr(R1Penalty(gamma=0.1)) == "R1Penalty(gamma=0.1)"
     assert repr(R2Penalty()) == "R2Penalty(gamma=10.0)"
     assert repr(DRAGANPenalty()) == "DRAGANPenalty(weight=10.0, scale=0.5, target=1.0)"
+
+
+def test_r1r2_is_r1_plus_r2_with_one_gamma() -> None:
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    real, fake = torch.randn(6, 3), torch.randn(6, 3)
+    penalty = R1R2Penalty(gamma=3.0)
+    expected = r1_penalty(net, real, weight=1.5) + r2_penalty(net, fake, weight=1.5)
+    torch.testing.assert_close(penalty(net, real, fake), expected)
+    w = torch.tensor([3.0, 4.0])
+    # A linear critic has ||grad||^2 = 25 everywhere: gamma / 2 * (25 + 25).
+    torch.testing.assert_close(
+        penalty(lambda x: x @ w, real[:, :2], fake[:, :2]), torch.tensor(75.0)
+    )
+    penalty.gamma = 0.2  # what a schedule does between steps
+    torch.testing.assert_close(
+        penalty(lambda x: x @ w, real[:, :2], fake[:, :2]), torch.tensor(5.0)
+    )
+
+
+def test_r1r2_needs_fakes_and_a_valid_gamma() -> None:
+    assert R1R2Penalty.needs_fake and isinstance(R1R2Penalty(), Regularizer)
+    with pytest.raises(ValueError, match="fake must be a Tensor for R1R2Penalty"):
+        R1R2Penalty()(lambda x: x.sum(1), torch.randn(2, 2), None)
+    with pytest.raises(ValueError, match="gamma must be a finite number >= 0, got -1"):
+        R1R2Penalty(gamma=-1.0)
+    assert repr(R1R2Penalty()) == "R1R2Penalty(gamma=2.0)"

@@ -188,3 +188,32 @@ def test_channels_last_and_bf16_autocast_forward() -> None:
     with torch.autocast("cpu", dtype=torch.bfloat16):
         logits = D(G(torch.randn(2, 8)))
     assert logits.shape == (2,) and torch.isfinite(logits.float()).all()
+
+
+def test_conv_nets_condition_on_attribute_vectors() -> None:
+    g = GeneratorConfig(image_size=16, width=4, latent_dim=6, num_attributes=40)
+    d = DiscriminatorConfig(image_size=16, width=4, num_attributes=40)
+    G, D = build_generator(g), build_discriminator(d)
+    assert G.num_classes == D.num_classes == 40  # what the Trainer reads to pass labels
+    attrs = torch.randint(0, 2, (3, 40))
+    out = D(G(torch.randn(3, 6), attrs), attrs)
+    assert out.shape == (3,)
+    out.sum().backward()
+    _assert_all_grads(G)
+    _assert_all_grads(D)
+    with pytest.raises(ValueError, match=r"attribute vectors of shape \(3, 40\)"):
+        G(torch.randn(3, 6))
+    with pytest.raises(ValueError, match=r"attribute values must be in \[0, 1\]"):
+        D(torch.zeros(3, 3, 16, 16), 2 * attrs + 1)
+    # The projection term depends on the attributes.
+    x = torch.randn(1, 3, 16, 16).expand(2, 3, 16, 16)
+    logits = D(x, torch.eye(2, 40))
+    assert not torch.allclose(logits[0], logits[1])
+
+
+def test_class_and_attribute_conditioning_are_exclusive() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        GeneratorConfig(num_classes=2, num_attributes=40)
+    for bad in (-1, 2.5, None):
+        with pytest.raises((ValueError, TypeError), match="num_attributes"):
+            DiscriminatorConfig(num_attributes=bad)  # type: ignore[arg-type]

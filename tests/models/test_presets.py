@@ -176,3 +176,14 @@ def test_presets_can_be_conditional() -> None:
     G, D = build_generator(g_cfg), build_discriminator(d_cfg)
     y = torch.tensor([0, 1])
     assert D(G(torch.randn(2, 100), y), y).shape == (2,)
+
+
+@pytest.mark.parametrize("preset", [dcgan, celeba32])
+def test_presets_condition_on_attribute_vectors(preset: object) -> None:
+    g_cfg, d_cfg = preset(num_attributes=40)  # type: ignore[operator]
+    G, D = build_generator(g_cfg), build_discriminator(d_cfg)
+    attrs = torch.randint(0, 2, (2, 40))
+    size = g_cfg.image_size
+    assert D(G(torch.randn(2, 100), attrs), attrs).shape == (2,)
+    with pytest.raises(ValueError, match="pass labels"):
+        D(torch.zeros(2, 3, size, size))

@@ -12,6 +12,8 @@ from gankit.models import (
     GeneratorConfig,
     MLPDiscriminatorConfig,
     MLPGeneratorConfig,
+    R3GANDiscriminatorConfig,
+    R3GANGeneratorConfig,
     build,
     config_from_dict,
     config_to_dict,
@@ -22,6 +24,9 @@ from tests.strategies import (
     generator_configs,
     mlp_discriminator_configs,
     mlp_generator_configs,
+    r3gan_configs,
+    resnet_discriminator_configs,
+    resnet_generator_configs,
 )
 
 
@@ -30,6 +35,10 @@ from tests.strategies import (
     | discriminator_configs()
     | mlp_generator_configs()
     | mlp_discriminator_configs()
+    | resnet_generator_configs()
+    | resnet_discriminator_configs()
+    | r3gan_configs(R3GANGeneratorConfig)
+    | r3gan_configs(R3GANDiscriminatorConfig)
 )
 def test_round_trip_is_identity(cfg: object) -> None:
     data = config_to_dict(cfg)  # type: ignore[arg-type]
@@ -132,3 +141,11 @@ def test_fuzzed_dicts_raise_only_type_or_value_errors_naming_the_field(
 def test_non_string_keys_are_unknown_fields() -> None:
     with pytest.raises(ValueError, match=r"GeneratorConfig has no fields \['3'\]"):
         config_from_dict({"type": "GeneratorConfig", 3: 1})  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize("preset", ["sngan", "sagan", "r3gan"])
+def test_new_presets_rebuild_from_their_dictionaries(preset: str) -> None:
+    import gankit as gk
+
+    for cfg in getattr(gk.models, preset)(32, num_classes=3):
+        assert config_from_dict(config_to_dict(cfg)) == cfg

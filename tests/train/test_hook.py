@@ -7,7 +7,8 @@ import torch
 
 import gankit as gk
 from gankit.train import Hook, TrainState
-from tests.train.nets import tiny_mlp_pair
+from gankit.train.hook import keyed
+from tests.train.nets import image_loader, make_trainer, tiny_mlp_pair, weights
 
 EVENTS = [
     "on_fit_start",
@@ -109,11 +110,62 @@ def test_every_filter() -> None:
     assert not any(gk.train.every(s, None) for s in range(10))
 
 
+def _snapshot(
+    trainer: gk.Trainer,
+) -> tuple[dict[str, torch.Tensor], dict[str, Any], tuple[Any, ...]]:
+    st = trainer.state
+    flags = (st.should_stop, st.should_save, st.max_steps, st.max_epochs, st.last_checkpoint)
+    return {k: v.clone() for k, v in weights(trainer).items()}, st.state_dict(), flags
+
+
 def test_hook_base_methods_are_no_ops() -> None:
-    h = Hook()
-    st = TrainState()
-    h.on_fit_start(None, st)  # type: ignore[arg-type]
-    assert h.state_dict() == {}
-    h.load_state_dict({})
-    assert isinstance(Hook.__dict__["on_log"].__doc__, str)
-    assert all(Hook.__dict__[e].__doc__ for e in EVENTS)
+    trainer = make_trainer()
+    trainer.fit(image_loader(), steps=2)
+    hook, st = Hook(), trainer.state
+    before = _snapshot(trainer)
+    metrics = {"d_loss": 0.5}
+    ckpt = dict(trainer.checkpoint_dict())
+    ckpt_keys = set(ckpt)
+    losses = {"d_loss": torch.tensor(0.5)}
+    extra: dict[str, tuple[Any, ...]] = {
+        "on_before_optimizer_step": ("generator", trainer.g_optimizer),
+        "on_discriminator_step": (losses,),
+        "on_generator_step": (losses,),
+        "on_log": (metrics,),
+        "on_save_checkpoint": (ckpt,),
+        "on_load_checkpoint": (ckpt,),
+        "on_exception": (RuntimeError("x"),),
+    }
+    for event in EVENTS:
+        assert getattr(hook, event)(trainer, st, *extra.get(event, ())) is None, event
+        assert Hook.__dict__[event].__doc__, event
+    after = _snapshot(trainer)
+    assert after[1:] == before[1:]
+    assert all(torch.equal(after[0][k], v) for k, v in before[0].items())
+    assert metrics == {"d_loss": 0.5} and set(ckpt) == ckpt_keys
+    assert losses["d_loss"].item() == 0.5
+    assert hook.state_dict() == {} and hook.load_state_dict({"x": 1}) is None
+    assert hook.state_key == "Hook"
+
+
+def test_a_run_with_a_base_hook_is_bit_identical_to_one_without() -> None:
+    plain, hooked = make_trainer(), make_trainer([Hook()])
+    plain.fit(image_loader(), steps=5)
+    hooked.fit(image_loader(), steps=5)
+    a, b = weights(plain), weights(hooked)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert plain.state.state_dict() == hooked.state.state_dict()
+
+
+def test_keyed_numbers_repeated_state_keys_in_list_order() -> None:
+    class Named(Hook):
+        def __init__(self, key: str) -> None:
+            self.key = key
+
+        @property
+        def state_key(self) -> str:
+            return self.key
+
+    hooks = [Named("a"), Hook(), Named("a"), Named("b"), Named("a")]
+    assert [k for k, _ in keyed(hooks)] == ["a", "Hook", "a#1", "b", "a#2"]
+    assert [h for _, h in keyed(hooks)] == hooks

@@ -12,7 +12,7 @@ import torch
 import gankit as gk
 from gankit.train.hooks import EMA, SampleGrid
 from gankit.train.schema import CheckpointDict, load_generator, read_checkpoint, upgrade
-from tests.train.nets import image_loader, tiny_conv_pair
+from tests.train.nets import image_loader, make_trainer, tiny_conv_pair
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -99,6 +99,30 @@ def test_upgrade_refuses_a_broken_format_1_entry(tmp_path: Path) -> None:
     gk.train.atomic_save(ckpt, path)
     with pytest.raises(gk.train.CheckpointError, match=r"broken\.pt: a format-1 entry"):
         read_checkpoint(path)
+
+
+def test_checkpoint_holds_the_whole_run(tmp_path: Path) -> None:
+    trainer = make_trainer([EMA()])
+    trainer.fit(image_loader(), steps=3)
+    ckpt = trainer.checkpoint_dict()
+    for key in (
+        "generator",
+        "discriminator",
+        "g_optimizer",
+        "d_optimizer",
+        "scaler",
+        "state",
+        "rng",
+        "epoch_rng",
+        "hooks",
+        "trainer_config",
+        "generator_config",
+    ):
+        assert key in ckpt, key
+    assert set(ckpt["rng"]) == {"torch", "cuda", "numpy", "python"}
+    assert "module" in ckpt["hooks"]["EMA"]
+    assert ckpt["generator_config"]["type"] == "GeneratorConfig"
+    assert ckpt["state"]["batch_in_epoch"] == 3
 
 
 # ---------------------------------------------------------------- load_generator validates configs (16.5)

@@ -494,7 +494,7 @@ def _run(
         loss=_loss(args, r),
         regularizer=r.regularizer,
         config=config,
-        hooks=make_hooks(args, out, n_batches),
+        hooks=[*r.make_hooks(), *make_hooks(args, out, n_batches)],  # e.g. R3GAN's schedule
     )
     source = "ToyFaces" if args.data_root is None else args.data_root
     print(

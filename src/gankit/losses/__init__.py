@@ -26,8 +26,19 @@ from gankit.losses.least_squares import (
     least_squares_discriminator_loss,
     least_squares_generator_loss,
 )
+from gankit.losses.pairing import (
+    RelativisticPairing,
+    relativistic_pairing_discriminator_loss,
+    relativistic_pairing_generator_loss,
+)
 from gankit.losses.penalties import dragan_penalty, gradient_penalty, r1_penalty, r2_penalty
-from gankit.losses.regularizers import DRAGANPenalty, GradientPenalty, R1Penalty, R2Penalty
+from gankit.losses.regularizers import (
+    DRAGANPenalty,
+    GradientPenalty,
+    R1Penalty,
+    R1R2Penalty,
+    R2Penalty,
+)
 from gankit.losses.relativistic import (
     RelativisticAverage,
     RelativisticFlavour,
@@ -59,11 +70,13 @@ __all__ = [
     "Minimax",
     "NonSaturating",
     "R1Penalty",
+    "R1R2Penalty",
     "R2Penalty",
     "Reduction",
     "Regularizer",
     "RelativisticAverage",
     "RelativisticFlavour",
+    "RelativisticPairing",
     "Wasserstein",
     "dragan_penalty",
     "gradient_penalty",
@@ -79,6 +92,8 @@ __all__ = [
     "r2_penalty",
     "relativistic_average_discriminator_loss",
     "relativistic_average_generator_loss",
+    "relativistic_pairing_discriminator_loss",
+    "relativistic_pairing_generator_loss",
     "wasserstein_discriminator_loss",
     "wasserstein_generator_loss",
 ]

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from torch import Tensor
 
+__all__ = ["format_repr", "reduce_values"]
+
 if TYPE_CHECKING:
     from gankit.losses.base import Reduction
 

@@ -18,7 +18,7 @@ from gankit.losses._common import format_repr
 from gankit.losses.base import DiscriminatorFn
 from gankit.losses.penalties import dragan_penalty, gradient_penalty, r1_penalty, r2_penalty
 
-__all__ = ["DRAGANPenalty", "GradientPenalty", "R1Penalty", "R2Penalty"]
+__all__ = ["DRAGANPenalty", "GradientPenalty", "R1Penalty", "R1R2Penalty", "R2Penalty"]
 
 
 class GradientPenalty:
@@ -148,6 +148,53 @@ class R2Penalty:
         if fake is None:
             raise ValueError("fake must be a Tensor for R2Penalty, got None")
         return r2_penalty(discriminator, fake, *inputs, weight=0.5 * self.gamma)
+
+    def __repr__(self) -> str:
+        return format_repr(type(self).__name__, {"gamma": self.gamma})
+
+
+class R1R2Penalty:
+    r"""R1 and R2 with one :math:`\gamma`: the regularizer of R3GAN.
+
+    .. math::
+
+        \frac{\gamma}{2}\Big(\mathbb{E}_x\big[\lVert\nabla_x D(x)\rVert^2\big]
+            + \mathbb{E}_z\big[\lVert\nabla_{\tilde x} D(\tilde x)\rVert^2\big]\Big),
+        \quad \tilde x = G(z).
+
+    Huang et al., 2024, arXiv:2501.05441, section 2 (R1 and R2 of Mescheder et al.,
+    2018): with the relativistic pairing loss (:class:`RelativisticPairing`), penalizing
+    the gradient on both real and fake data gives local convergence. ``gamma`` is a
+    plain attribute, so a schedule (e.g. :class:`gankit.train.hooks.R3GANSchedule`) may
+    change it between steps.
+
+    Args:
+        gamma: :math:`\gamma`, finite and ``>= 0``.
+
+    Example:
+        >>> import torch
+        >>> from gankit.losses import R1R2Penalty
+        >>> w = torch.tensor([3.0, 4.0])
+        >>> R1R2Penalty(gamma=1.0)(lambda x: x @ w, torch.randn(8, 2), torch.randn(8, 2))
+        tensor(25.)
+
+    """
+
+    needs_fake: ClassVar[bool] = True
+
+    def __init__(self, gamma: float = 2.0) -> None:
+        self.gamma = check_non_negative("gamma", gamma)
+
+    def __call__(
+        self, discriminator: DiscriminatorFn, real: Tensor, fake: Tensor | None, *inputs: object
+    ) -> Tensor:
+        """Return the weighted sum of R1 on ``real`` and R2 on ``fake`` (required)."""
+        if fake is None:
+            raise ValueError("fake must be a Tensor for R1R2Penalty, got None")
+        weight = 0.5 * check_non_negative("gamma", self.gamma)
+        return r1_penalty(discriminator, real, *inputs, weight=weight) + r2_penalty(
+            discriminator, fake, *inputs, weight=weight
+        )
 
     def __repr__(self) -> str:
         return format_repr(type(self).__name__, {"gamma": self.gamma})

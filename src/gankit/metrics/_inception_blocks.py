@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from torchvision.models.inception import InceptionA, InceptionC, InceptionE
 
+__all__: list[str] = []  # private building blocks of gankit.metrics.inception
+
 
 def _avg_pool_no_pad(x: torch.Tensor) -> torch.Tensor:
     return F.avg_pool2d(x, kernel_size=3, stride=1, padding=1, count_include_pad=False)

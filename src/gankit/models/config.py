@@ -89,6 +89,7 @@ class _ConvNetConfig:
     kernel_size: int | None = None
     conv_bias: bool | None = None
     num_classes: int = 0
+    num_attributes: int = 0
     weight_init: WeightInitName = "dcgan"
 
     def __post_init__(self) -> None:
@@ -120,6 +121,13 @@ class _ConvNetConfig:
         check_optional_int(owner, "kernel_size", self.kernel_size, minimum=1, maximum=15)
         check_optional_bool(owner, "conv_bias", self.conv_bias)
         check_int(owner, "num_classes", self.num_classes, minimum=0, maximum=MAX_NUM_CLASSES)
+        check_int(owner, "num_attributes", self.num_attributes, minimum=0, maximum=MAX_NUM_CLASSES)
+        if self.num_classes and self.num_attributes:
+            raise ValueError(
+                f"{owner}: set num_classes (class labels) or num_attributes (multi-label "
+                f"attribute vectors), not both; got num_classes={self.num_classes}, "
+                f"num_attributes={self.num_attributes}"
+            )
         check_choice(owner, "weight_init", self.weight_init, WEIGHT_INITS)
         self._check_geometry(owner)
 
@@ -237,7 +245,12 @@ class GeneratorConfig(_ConvNetConfig):
             ``False`` forces it for every conv (the canonical DCGAN uses ``False``).
         num_classes: if positive, ``G(z, labels)`` is conditional: a learned label
             embedding is concatenated to ``z`` (Mirza & Osindero, 2014).
-        class_embedding_dim: size of that embedding; default ``num_classes``.
+        num_attributes: if positive, ``G(z, attributes)`` is conditional on multi-label
+            attribute vectors ``(B, num_attributes)`` of 0/1 values (e.g. CelebA's 40):
+            their learned linear embedding is concatenated to ``z`` (see
+            :mod:`gankit.models.conditioning`). Not together with ``num_classes``.
+        class_embedding_dim: size of that embedding; default ``num_classes`` (or
+            ``num_attributes``).
         stem: how ``z`` enters (:data:`~gankit.models.StemName`).
         stem_norm_act: apply norm and activation after the stem (DCGAN: yes; the 32×32
             seed nets: no).
@@ -334,8 +347,9 @@ class DiscriminatorConfig(_ConvNetConfig):
         head: :data:`~gankit.models.HeadName`.
         head_bias: give the final conv/linear a bias.
 
-    If ``num_classes`` is positive, ``D(x, labels)`` adds a projection term
-    ``<embed(labels), sum_pool(h)>`` to the logit (Miyato & Koyama, 2018).
+    If ``num_classes`` (or ``num_attributes``) is positive, ``D(x, labels)`` adds a
+    projection term ``<embed(labels), sum_pool(h)>`` to the logit (Miyato & Koyama, 2018);
+    attribute vectors are embedded by a learned linear map.
 
     Sizes are bounded so that a config (also one read from a file) never asks for an
     unreasonable allocation: ``image_size`` and ``start_size`` <= 8192, ``channels`` <=

@@ -7,6 +7,7 @@ from itertools import pairwise
 import torch
 from torch import Tensor, nn
 
+from gankit.models.conditioning import LabelEncoder, check_condition
 from gankit.models.config import DiscriminatorConfig, GeneratorConfig
 from gankit.models.init import dcgan_init
 from gankit.models.layers import (
@@ -19,15 +20,11 @@ from gankit.models.layers import (
 
 
 def check_labels(owner: str, num_classes: int, labels: Tensor | None, batch: int) -> None:
-    """Raise ``ValueError`` unless ``labels`` fit a net with ``num_classes`` classes."""
-    if num_classes == 0:
-        if labels is not None:
-            raise ValueError(f"{owner} is unconditional (num_classes=0) but labels were given")
-        return
-    if labels is None:
-        raise ValueError(f"{owner} is conditional (num_classes={num_classes}): pass labels")
-    if labels.shape != (batch,):
-        raise ValueError(f"{owner} expects labels of shape ({batch},), got {tuple(labels.shape)}")
+    """Raise ``ValueError`` unless ``labels`` fit a net with ``num_classes`` classes.
+
+    See :func:`gankit.models.conditioning.check_condition` (class labels only).
+    """
+    check_condition(owner, num_classes, 0, labels, batch)
 
 
 class ConvGenerator(nn.Module):
@@ -55,14 +52,19 @@ class ConvGenerator(nn.Module):
         super().__init__()
         self.config = config
         self.latent_dim = config.latent_dim
-        self.num_classes = config.num_classes
+        self.num_classes = config.num_classes or config.num_attributes
+        self.num_attributes = config.num_attributes
         c = config
         widths = c.widths[::-1]  # coarsest first
         in_dim = c.latent_dim
-        self.embed: nn.Embedding | None = None
+        self.embed: nn.Embedding | LabelEncoder | None = None
         if c.num_classes:
             emb_dim = c.class_embedding_dim or c.num_classes
             self.embed = nn.Embedding(c.num_classes, emb_dim)
+            in_dim += emb_dim
+        elif c.num_attributes:
+            emb_dim = c.class_embedding_dim or c.num_attributes
+            self.embed = LabelEncoder(emb_dim, num_attributes=c.num_attributes)
             in_dim += emb_dim
 
         def bias(norm_follows: bool) -> bool:
@@ -119,7 +121,8 @@ class ConvGenerator(nn.Module):
             raise ValueError(
                 f"ConvGenerator expects z of shape (B, {self.latent_dim}), got {tuple(z.shape)}"
             )
-        check_labels("ConvGenerator", self.num_classes, labels, z.shape[0])
+        c = self.config
+        check_condition("ConvGenerator", c.num_classes, c.num_attributes, labels, z.shape[0])
         if self.embed is not None and labels is not None:
             z = torch.cat([z, self.embed(labels).to(z.dtype)], dim=1)
         if self.config.stem == "conv":
@@ -151,7 +154,8 @@ class ConvDiscriminator(nn.Module):
     def __init__(self, config: DiscriminatorConfig) -> None:
         super().__init__()
         self.config = config
-        self.num_classes = config.num_classes
+        self.num_classes = config.num_classes or config.num_attributes
+        self.num_attributes = config.num_attributes
         c = config
         widths = c.widths
 
@@ -189,9 +193,11 @@ class ConvDiscriminator(nn.Module):
             self.head = nn.Sequential(
                 nn.Flatten(1), nn.Linear(w * s * s, 1, bias=c.head_bias), nn.Flatten(0)
             )
-        self.embed: nn.Embedding | None = None
+        self.embed: nn.Embedding | LabelEncoder | None = None
         if c.num_classes:
             self.embed = nn.Embedding(c.num_classes, w)
+        elif c.num_attributes:
+            self.embed = LabelEncoder(w, num_attributes=c.num_attributes)
         if c.weight_init == "dcgan":
             dcgan_init(self)
         if c.spectral_norm:
@@ -206,7 +212,7 @@ class ConvDiscriminator(nn.Module):
                 f"ConvDiscriminator expects images of shape (B, {c.channels}, {c.image_size}, "
                 f"{c.image_size}), got {tuple(x.shape)}"
             )
-        check_labels("ConvDiscriminator", self.num_classes, labels, x.shape[0])
+        check_condition("ConvDiscriminator", c.num_classes, c.num_attributes, labels, x.shape[0])
         h = self.blocks(self.from_image(x))
         logits: Tensor = self.head(h)
         if self.embed is not None and labels is not None:

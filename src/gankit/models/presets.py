@@ -13,6 +13,7 @@ def dcgan(
     g_width: int = 64,
     d_width: int = 64,
     num_classes: int = 0,
+    num_attributes: int = 0,
 ) -> tuple[GeneratorConfig, DiscriminatorConfig]:
     """The DCGAN of Radford, Metz & Chintala (2016, arXiv:1511.06434).
 
@@ -31,6 +32,8 @@ def dcgan(
         g_width: generator width in the finest hidden stage (``ngf``).
         d_width: discriminator width in the first stage (``ndf``).
         num_classes: make both nets conditional on this many classes.
+        num_attributes: make both nets conditional on multi-label attribute vectors of
+            this size (e.g. 40 for CelebA; see :mod:`gankit.models.conditioning`).
 
     Returns:
         ``(GeneratorConfig, DiscriminatorConfig)``; build them with
@@ -56,6 +59,7 @@ def dcgan(
         upsample="transposed",
         output_activation="tanh",
         num_classes=num_classes,
+        num_attributes=num_attributes,
         weight_init="dcgan",
     )
     d = DiscriminatorConfig(
@@ -73,13 +77,19 @@ def dcgan(
         head="conv",
         head_bias=False,
         num_classes=num_classes,
+        num_attributes=num_attributes,
         weight_init="dcgan",
     )
     return g, d
 
 
 def celeba32(
-    *, channels: int = 3, latent_dim: int = 100, width: int = 32, num_classes: int = 0
+    *,
+    channels: int = 3,
+    latent_dim: int = 100,
+    width: int = 32,
+    num_classes: int = 0,
+    num_attributes: int = 0,
 ) -> tuple[GeneratorConfig, DiscriminatorConfig]:
     """The 32×32 CelebA face nets of the seed write-ups (Udacity face-generation project).
 
@@ -95,6 +105,8 @@ def celeba32(
         latent_dim: size of ``z``.
         width: the project's ``conv_dim`` (32 by default).
         num_classes: make both nets conditional on this many classes.
+        num_attributes: make both nets conditional on multi-label attribute vectors of
+            this size (e.g. 40 for CelebA; see :mod:`gankit.models.conditioning`).
 
     Returns:
         ``(GeneratorConfig, DiscriminatorConfig)`` at ``image_size=32``.
@@ -120,6 +132,7 @@ def celeba32(
         upsample="transposed",
         output_activation="tanh",
         num_classes=num_classes,
+        num_attributes=num_attributes,
     )
     d = DiscriminatorConfig(
         image_size=32,
@@ -136,5 +149,6 @@ def celeba32(
         head="linear",
         head_bias=True,
         num_classes=num_classes,
+        num_attributes=num_attributes,
     )
     return g, d

@@ -17,13 +17,35 @@ from gankit.models.mlp import (
     build_mlp_discriminator,
     build_mlp_generator,
 )
+from gankit.models.r3gan import build_r3gan_discriminator, build_r3gan_generator
+from gankit.models.r3gan_config import R3GANDiscriminatorConfig, R3GANGeneratorConfig
+from gankit.models.resnet import build_resnet_discriminator, build_resnet_generator
+from gankit.models.resnet_config import ResNetDiscriminatorConfig, ResNetGeneratorConfig
 
-ModelConfig = GeneratorConfig | DiscriminatorConfig | MLPGeneratorConfig | MLPDiscriminatorConfig
-"""Any of the four architecture configs."""
+ModelConfig = (
+    GeneratorConfig
+    | DiscriminatorConfig
+    | MLPGeneratorConfig
+    | MLPDiscriminatorConfig
+    | ResNetGeneratorConfig
+    | ResNetDiscriminatorConfig
+    | R3GANGeneratorConfig
+    | R3GANDiscriminatorConfig
+)
+"""Any of the architecture configs (conv, MLP, ResNet, R3GAN; generator or discriminator)."""
 
 _TYPES: dict[str, type[Any]] = {
     c.__name__: c
-    for c in (GeneratorConfig, DiscriminatorConfig, MLPGeneratorConfig, MLPDiscriminatorConfig)
+    for c in (
+        GeneratorConfig,
+        DiscriminatorConfig,
+        MLPGeneratorConfig,
+        MLPDiscriminatorConfig,
+        ResNetGeneratorConfig,
+        ResNetDiscriminatorConfig,
+        R3GANGeneratorConfig,
+        R3GANDiscriminatorConfig,
+    )
 }
 
 
@@ -50,7 +72,7 @@ def config_to_dict(config: ModelConfig) -> dict[str, Any]:
 def config_from_dict(data: Mapping[str, Any]) -> ModelConfig:
     """Rebuild and validate a config saved by :func:`config_to_dict`.
 
-    Only the four gankit config types are accepted (looked up by name, never imported
+    Only the gankit config types are accepted (looked up by name, never imported
     from the data), and every field is validated as in the constructor, with the same
     upper bounds on sizes, before anything is allocated.
 
@@ -93,10 +115,10 @@ def config_from_dict(data: Mapping[str, Any]) -> ModelConfig:
 
 
 def build(config: ModelConfig) -> nn.Module:
-    """Build the net that any of the four configs describes.
+    """Build the net that any gankit model config describes.
 
     Args:
-        config: a conv or MLP generator or discriminator config.
+        config: a conv, MLP, ResNet or R3GAN generator or discriminator config.
 
     Returns:
         The module its ``build_*`` function returns.
@@ -116,4 +138,12 @@ def build(config: ModelConfig) -> nn.Module:
         return build_mlp_generator(config)
     if isinstance(config, MLPDiscriminatorConfig):
         return build_mlp_discriminator(config)
+    if isinstance(config, ResNetGeneratorConfig):
+        return build_resnet_generator(config)
+    if isinstance(config, ResNetDiscriminatorConfig):
+        return build_resnet_discriminator(config)
+    if isinstance(config, R3GANGeneratorConfig):
+        return build_r3gan_generator(config)
+    if isinstance(config, R3GANDiscriminatorConfig):
+        return build_r3gan_discriminator(config)
     raise TypeError(f"build expects a gankit model config, got {type(config).__name__}")

@@ -16,6 +16,8 @@ from gankit._validation import (
     check_optional_int,
 )
 
+__all__ = ["PRECISIONS", "Precision", "TrainerConfig"]
+
 Precision = Literal["fp32", "bf16", "fp16"]
 """``"fp32"``; ``"bf16"``: bfloat16 autocast; ``"fp16"``: float16 autocast + one GradScaler."""
 

@@ -11,6 +11,15 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
+__all__ = [
+    "DistInfo",
+    "all_reduce_max",
+    "all_reduce_mean",
+    "any_rank",
+    "init_from_env",
+    "shard_data",
+]
+
 
 @dataclass(frozen=True)
 class DistInfo:

@@ -8,7 +8,7 @@ import pytest
 
 import gankit as gk
 from gankit.train.hooks import ProgressBar
-from tests.train.nets import image_loader, tiny_conv_pair
+from tests.train.nets import fit_with_hooks, image_loader, tiny_conv_pair
 
 
 class _Clock(gk.train.Hook):
@@ -100,3 +100,8 @@ def test_disabled_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
 def test_arguments_are_validated(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises((TypeError, ValueError), match=match):
         ProgressBar(**kwargs)  # type: ignore[arg-type]
+
+
+def test_progress_bar_runs_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    fit_with_hooks([ProgressBar(disable=True)], steps=3)
+    assert capsys.readouterr().err == ""

@@ -17,6 +17,7 @@ from gankit.train.hooks.fid import FIDEvaluation
 from gankit.train.hooks.loss_plot import LossPlot
 from gankit.train.hooks.metrics_log import MetricsLogger
 from gankit.train.hooks.progress import ProgressBar
+from gankit.train.hooks.r3gan_schedule import R3GANSchedule
 from gankit.train.hooks.samples import SampleGrid
 from gankit.train.hooks.tensorboard import TensorBoard
 
@@ -30,6 +31,7 @@ __all__ = [
     "NonFiniteGuard",
     "NonFiniteLossError",
     "ProgressBar",
+    "R3GANSchedule",
     "SampleGrid",
     "TensorBoard",
     "latest_checkpoint",
