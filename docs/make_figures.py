@@ -7,7 +7,11 @@ in ``docs/quickstart.rst``) in a temporary folder and copies its output to
 - ``toyfaces_real.png``: 64 training images of :class:`gankit.data.ToyFaces`;
 - ``samples_epoch_01.png``: the generator's samples after the first epoch;
 - ``samples.png``: samples from the same noise at the end of training;
-- ``losses.png``: the discriminator and generator losses.
+- ``losses.png``: the discriminator and generator losses;
+- ``crops.png`` (no training needed; ``--data-only`` makes just this and
+  ``toyfaces_real.png``): the three crop presets of :mod:`gankit.data.transforms` drawn
+  on a 178×218 portrait the size of an aligned CelebA image (a ToyFaces face, since no
+  CelebA image may be redistributed here), and what each becomes at 64×64.
 
 The PNGs are stored as 256-colour palette images to keep the repository small.
 
@@ -17,7 +21,8 @@ eight minutes on two CPU threads::
 
     python docs/make_figures.py
 
-The figures in the docs were made with exactly this command on 2026-11-26, on a CPU.
+The figures in the docs were made with exactly this command on 2026-11-26, on a CPU;
+``crops.png`` with ``python docs/make_figures.py --data-only`` on 2026-12-02.
 """
 
 from __future__ import annotations
@@ -67,6 +72,41 @@ def quickstart() -> gk.Trainer:
     return trainer
 
 
+def crops_figure(dst: Path) -> None:
+    """Draw the crop presets on a 178x218 portrait and show their 64x64 results."""
+    from PIL import ImageDraw
+
+    face = gk.data.ToyFaces(1, image_size=178, seed=3).tensor()[0]  # uint8 (3, 178, 178)
+    top = face[:, :1, :].expand(3, 20, 178)  # extend the background to 218 rows
+    bottom = face[:, -1:, :].expand(3, 20, 178)
+    portrait = torch.cat([top, face, bottom], dim=1).contiguous()  # (3, 218, 178)
+    scale, size = 2, 64
+    colors = {"full": (230, 60, 60), "face": (250, 190, 40), "dcgan": (60, 140, 250)}
+    width = 178 * scale + 3 * (size * scale + 16) + 16
+    canvas = Image.new("RGB", (width, 218 * scale + 40), (255, 255, 255))
+    left = Image.fromarray(portrait.permute(1, 2, 0).numpy()).resize(
+        (178 * scale, 218 * scale), Image.Resampling.NEAREST
+    )
+    canvas.paste(left, (0, 0))
+    draw = ImageDraw.Draw(canvas)
+    x = 178 * scale + 16
+    for name, color in colors.items():
+        side = gk.data.CROP_PRESETS[name] or 178
+        x0, y0 = (178 - side) // 2 * scale, (218 - side) // 2 * scale
+        draw.rectangle([x0, y0, x0 + side * scale - 1, y0 + side * scale - 1], outline=color,
+                       width=3)  # fmt: skip
+        crop = gk.data.preprocess(portrait, size, name)
+        tile = Image.fromarray(crop.permute(1, 2, 0).numpy()).resize(
+            (size * scale, size * scale), Image.Resampling.NEAREST
+        )
+        canvas.paste(tile, (x, 0))
+        draw.rectangle([x, 0, x + size * scale - 1, size * scale - 1], outline=color, width=3)
+        draw.text((x, size * scale + 6), f'crop="{name}" ({side} px)', fill=color)
+        x += size * scale + 16
+    draw.text((4, 218 * scale + 8), "178x218 portrait (the size of aligned CelebA)", fill=(0, 0, 0))
+    canvas.save(dst, optimize=True)
+
+
 def small_png(src: Path, dst: Path) -> None:
     """Copy a PNG as a 256-colour palette image (a third of the size, same look)."""
     with Image.open(src) as image:
@@ -78,10 +118,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (2)")
     parser.add_argument("--out", type=Path, default=OUT, help="output folder")
+    parser.add_argument(
+        "--data-only", action="store_true", help="only the data figures (no training)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    crops_figure(out / "crops.png")
+    if args.data_only:
+        real = gk.data.ToyFaces(64, image_size=32, seed=0).tensor()
+        save_image(gk.data.uint8_to_float(real), out / "toyfaces_real.png", nrow=8,
+                   normalize=True, value_range=(-1, 1))  # fmt: skip
+        small_png(out / "toyfaces_real.png", out / "toyfaces_real.png")
+        return
 
     start, cwd = time.perf_counter(), Path.cwd()
     with tempfile.TemporaryDirectory() as tmp:

@@ -131,12 +131,14 @@ def test_dcgan64_on_a_celeba_tree_and_sampling_cli(tmp_path: Path) -> None:
     assert Image.open(grid).size == (2 * 64 + 3 * 2, 2 * 64 + 3 * 2)
 
 
-def test_missing_celeba_gives_a_clear_error(tmp_path: Path) -> None:
+def test_missing_celeba_gives_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     example = _example()
-    with pytest.raises(FileNotFoundError, match="CelebA"):
-        example.main(
-            [*TINY, "--data-root", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]
-        )
+    argv = [*TINY, "--data-root", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]
+    assert example.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "CelebA" in err and "Traceback" not in err
 
 
 def test_runs_without_matplotlib_and_says_why(
@@ -149,7 +151,7 @@ def test_runs_without_matplotlib_and_says_why(
             "LossPlot needs matplotlib, which is not installed: pip install 'gankit[plot]'"
         )
 
-    monkeypatch.setattr(example.hooks, "LossPlot", missing)
+    monkeypatch.setattr(gk.train.hooks, "LossPlot", missing)
     out = tmp_path / "run"
     assert example.main([*TINY, "--toyfaces", "32", "--epochs", "1", "--out", str(out)]) == 0
     err = capsys.readouterr().err
@@ -170,9 +172,23 @@ def test_a_run_stopped_before_its_first_checkpoint_is_not_overwritten(
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only refusal")
-def test_cuda_graphs_without_cuda_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+def test_cuda_graphs_without_cuda_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     example = _example()
     out = tmp_path / "run"
-    with pytest.raises(ValueError, match="cuda_graphs=True needs a CUDA device"):
-        example.main([*TINY, "--toyfaces", "32", "--cuda-graphs", "--out", str(out)])
+    assert example.main([*TINY, "--toyfaces", "32", "--cuda-graphs", "--out", str(out)]) == 2
+    assert "cuda_graphs=True needs a CUDA device" in capsys.readouterr().err
     assert not out.exists() or not any(out.rglob("*"))
+
+
+def test_the_example_is_gankit_train(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The example and ``gankit train`` run the same code: same flags, same checkpoint."""
+    example = _example()
+    argv = [*TINY, "--toyfaces", "32", "--steps", "2"]
+    assert example.main([*argv, "--out", str(tmp_path / "a")]) == 0
+    assert gk.cli.main(["train", *argv, "--out", str(tmp_path / "b")]) == 0
+    a = gk.train.load_checkpoint(tmp_path / "a" / "checkpoints")
+    b = gk.train.load_checkpoint(tmp_path / "b" / "checkpoints")
+    for k, v in a["generator"].items():
+        assert torch.equal(v, b["generator"][k]), k

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
 from pathlib import Path
@@ -218,3 +219,132 @@ def test_cached_images_errors(tmp_path: Path) -> None:
     np.save(tmp_path / "f.npy", np.zeros((2, 3, 4, 4), np.float32))
     with pytest.raises(ValueError, match=r"uint8 array of shape \(N, C, H, W\), got float32"):
         CachedImages(tmp_path / "f.npy")
+
+
+@pytest.mark.parametrize("torn", ['{"image_size": 8, "cr', "", "\x00\x00\x00"])
+def test_a_torn_build_json_is_discarded_not_fatal(
+    celeba_root: Path, tmp_path: Path, torn: str
+) -> None:
+    """A kill during the (then non-atomic) write of build.json blocked every rerun."""
+    out = tmp_path / "c.npy"
+    partial = tmp_path / "c.npy.partial"
+    partial.mkdir()
+    (partial / "build.json").write_text(torn)
+    with pytest.warns(UserWarning, match="missing or torn"):
+        cache = prepare_cache(celeba_root, out, image_size=8, **QUIET)
+    assert torch.equal(cache.tensor(), _direct(celeba_root, 8))
+
+
+def test_build_json_is_written_atomically(
+    celeba_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[tuple[str, str]] = []
+    real_replace = cache_module.os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        written.append((Path(src).name, Path(dst).name))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(cache_module.os, "replace", replace)
+    prepare_cache(celeba_root, tmp_path / "c.npy", image_size=8, **QUIET)
+    assert any(dst == "build.json" and src.startswith("build.json.tmp-") for src, dst in written)
+
+
+def test_stale_temporaries_of_a_killed_build_are_removed(celeba_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "c.npy"
+    partial = tmp_path / "c.npy.partial"
+    partial.mkdir()
+    stale = [tmp_path / ".c.npy.tmp-4242", tmp_path / ".c.npy.json.tmp-4242",
+             partial / "chunk_000000.npz.tmp-4242", partial / "build.json.tmp-4242"]  # fmt: skip
+    kept = [tmp_path / ".other.npy.tmp-4242", tmp_path / "notes.txt"]
+    for p in [*stale, *kept]:
+        p.write_bytes(b"x")
+    with pytest.warns(UserWarning, match="discarding stale partial build"):  # no build.json
+        prepare_cache(celeba_root, out, image_size=8, **QUIET)
+    assert not any(p.exists() for p in stale)
+    assert all(p.exists() for p in kept)
+
+
+def test_out_under_a_file_is_refused(celeba_root: Path, tmp_path: Path) -> None:
+    (tmp_path / "file.txt").write_text("user data")
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
+        prepare_cache(celeba_root, tmp_path / "file.txt" / "o.npy", image_size=8, **QUIET)
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        prepare_cache(celeba_root, tmp_path, image_size=8, **QUIET)
+
+
+_SLOW_BUILD = """
+import sys, time
+import gankit.data.cache as c
+
+_load = c.load_image
+
+
+def slow(*args, **kwargs):  # spawned workers re-import this file, so they decode slowly too
+    time.sleep(0.5)
+    return _load(*args, **kwargs)
+
+
+c.load_image = slow
+if __name__ == "__main__":
+    c.prepare_cache(sys.argv[1], sys.argv[2], image_size=8, workers=2, chunk_size=1,
+                    progress=False)
+"""
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_pool_workers_exit_when_the_parent_is_killed(celeba_root: Path, tmp_path: Path) -> None:
+    """After kill -9 of prepare-celeba, its workers and resource tracker lived on (30 s+)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "slow_build.py"
+    script.write_text(_SLOW_BUILD)
+    parent = subprocess.Popen(
+        [sys.executable, str(script), str(celeba_root), str(tmp_path / "c.npy")],
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    children: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and parent.poll() is None:
+            children = _children(parent.pid)
+            if len(children) >= 3 and any((tmp_path / "c.npy.partial").glob("chunk_*.npz")):
+                break  # the resource tracker and two workers, one chunk done
+            time.sleep(0.1)
+        assert parent.poll() is None, "the build finished before it could be killed"
+        assert len(children) >= 3, children
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(p) for p in children):
+            time.sleep(0.1)
+        assert not [p for p in children if _alive(p)]
+    finally:
+        parent.kill()
+        for p in children | _children(parent.pid):
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)

@@ -50,7 +50,8 @@ def test_a_nan_on_one_rank_stops_every_rank_and_rank_zero_saves_nothing_after_it
     r0, r1 = _launch(tmp_path, "nan")  # rank 1's g_loss is NaN from step 2 (a log step) on
     assert r1["error"] == [2, "g_loss"]
     assert r0["error"] == [2, "loss on another rank"]  # its own losses were finite
-    assert r0["checkpoints"] == ["step-00000001.pt"]  # step 2's weights got NaN gradients
+    # step 2's weights got NaN gradients; last.pt names the newest good checkpoint
+    assert r0["checkpoints"] == ["last.pt", "step-00000001.pt"]
 
 
 def test_single_process_data_is_untouched() -> None:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
 import torch
 
 from gankit.data import CROP_PRESETS
 from gankit.train.sampling import sample_stream
 
-__all__ = ["CommandError", "crop_arg", "device_arg", "positive_int", "stream"]
+__all__ = [
+    "CommandError",
+    "HelpFormatter",
+    "Parser",
+    "crop_arg",
+    "device_arg",
+    "positive_float",
+    "positive_int",
+    "stream",
+]
 
 
 class CommandError(Exception):
@@ -20,6 +30,68 @@ class CommandError(Exception):
         >>> str(CommandError("--num must be positive"))
         '--num must be positive'
     """
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Append ``(default: X)`` to an option's help unless the help already names its default.
+
+    Options whose default is ``None`` or ``False`` (nothing is set unless given) get no
+    note, so every default shows exactly once.
+
+    Example:
+        >>> p = argparse.ArgumentParser(formatter_class=HelpFormatter)
+        >>> _ = p.add_argument("--size", type=int, default=64, help="image side")
+        >>> "image side (default: 64)" in p.format_help()
+        True
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or default is None
+            or default is False
+            or default is argparse.SUPPRESS
+            or not action.option_strings
+        ):
+            return text
+        return f"{text} (default: %(default)s)" if text else "(default: %(default)s)"
+
+
+class Parser(argparse.ArgumentParser):
+    """An :class:`argparse.ArgumentParser` without prefix matching and with :class:`HelpFormatter`.
+
+    ``allow_abbrev=False``: ``--cuda`` is an error, never a silent ``--cuda-graphs``.
+
+    Example:
+        >>> p = Parser(prog="x")
+        >>> _ = p.add_argument("--cuda-graphs", action="store_true")
+        >>> p.parse_args(["--cuda"])  # doctest: +SKIP
+        usage: x [-h] [--cuda-graphs]
+        x: error: unrecognized arguments: --cuda
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def positive_float(text: str) -> float:
+    """Parse a positive, finite float argument.
+
+    Example:
+        >>> positive_float("2e-4")
+        0.0002
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -75,6 +147,15 @@ def device_arg(name: str | None) -> torch.device:
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if count == 0 or (device.index or 0) >= count:
             raise CommandError(f"--device {name}: this machine has {count} CUDA device(s)")
+    if device.type == "meta":
+        raise CommandError(
+            f"--device {name}: meta tensors hold no data (they only track shapes); use cpu or cuda"
+        )
+    try:
+        torch.empty(1, device=device)
+    except (RuntimeError, AssertionError) as e:  # a backend this build or machine lacks
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise CommandError(f"--device {name} is not usable here: {first}") from None
     return device
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from gankit.cli._common import crop_arg, positive_int
-from gankit.data import CROP_PRESETS, prepare_cache
+from gankit.cli._common import CommandError, crop_arg, positive_int
+from gankit.data import CROP_PRESETS, UnreadableImageError, prepare_cache
 
 __all__ = ["add_parser", "run"]
 
@@ -18,17 +18,25 @@ def run(args: argparse.Namespace) -> None:
         >>> from gankit.cli import build_parser
         >>> build_parser().parse_args(["prepare-celeba", "--help"])  # doctest: +SKIP
     """
-    cache = prepare_cache(
-        args.root,
-        args.out,
-        image_size=args.size,
-        crop=args.crop,
-        split=args.split,
-        workers=args.workers,
-        progress=not args.quiet,
-        strict=args.strict,
-        overwrite=args.overwrite,
-    )
+    try:
+        cache = prepare_cache(
+            args.root,
+            args.out,
+            image_size=args.size,
+            crop=args.crop,
+            split=args.split,
+            workers=args.workers,
+            progress=not args.quiet,
+            strict=args.strict,
+            overwrite=args.overwrite,
+        )
+    except UnreadableImageError as e:  # --strict: name the file, keep the finished chunks
+        raise CommandError(
+            f"{e} (--strict stops at the first unreadable image; without it, unreadable "
+            "images are skipped and listed; chunks decoded so far are kept for the next run)"
+        ) from None
+    except IsADirectoryError as e:
+        raise CommandError(str(e)) from None
     n, c, h, w = cache.array.shape
     print(f"wrote {n} images ({c}x{h}x{w}, uint8) to {args.out}")
 

@@ -15,18 +15,25 @@
 the datasets, in chunks, by a process pool. Each finished chunk is written atomically to
 ``OUT.partial/chunk_XXXXXX.npz``, so an interrupted build resumes where it stopped (the
 ``OUT.partial/build.json`` parameters must match, otherwise the stale chunks are
-discarded). The final array and sidecar are written to temporary files in the same folder
+discarded; ``build.json`` is itself written atomically, and a missing or torn one counts
+as a mismatch). The final array and sidecar are written to temporary files in the same folder
 and moved into place with ``os.replace`` (sidecar first, then the array; a sidecar
 without its array counts as an unfinished build), then ``OUT.partial/`` is removed.
+Temporary files that a killed build left (``.OUT.tmp-PID``, ``OUT.partial/*.tmp-PID``)
+are deleted when the next build of ``OUT`` starts. Pool workers exit on their own when
+the building process dies, even by ``kill -9``.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import multiprocessing
 import os
 import shutil
+import threading
+import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -36,7 +43,6 @@ import numpy as np
 import torch
 from torch import Tensor
 from torch.utils.data import Dataset
-from tqdm.auto import tqdm
 
 from gankit._validation import (
     check_crop,
@@ -65,8 +71,50 @@ def _sidecar(out: Path) -> Path:
     return out.with_name(out.name + ".json")
 
 
-def _init_worker() -> None:
+def _init_worker(parent: int) -> None:
+    """Set up a decoding process: one torch thread, and exit when the parent is gone.
+
+    A pool worker blocked on its call queue would outlive a parent killed with ``kill -9``
+    (and keep multiprocessing's resource tracker alive with it), so a daemon thread checks
+    every 0.2 s whether the process was re-parented and then ends the worker at once.
+    """
     torch.set_num_threads(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="gankit-parent-watch", daemon=True).start()
+
+
+def _remove_stale_temporaries(out: Path, partial: Path) -> None:
+    """Delete temporaries that a killed build left: chunk and final-file temporaries."""
+    stale = list(out.parent.glob(f".{glob.escape(out.name)}.tmp-*"))
+    stale += out.parent.glob(f".{glob.escape(out.name)}.json.tmp-*")
+    if partial.is_dir():
+        stale += partial.glob("chunk_*.npz.tmp-*")
+        stale += partial.glob("build.json.tmp-*")
+    for p in stale:
+        p.unlink(missing_ok=True)
+
+
+def _read_build(build_file: Path) -> dict[str, Any] | None:
+    """The parameters of a partial build, or ``None`` if missing or torn."""
+    try:
+        build = json.loads(build_file.read_text())
+    except (OSError, ValueError):  # missing, unreadable or torn by a kill mid-write
+        return None
+    return build if isinstance(build, dict) else None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _build_chunk(
@@ -162,6 +210,8 @@ def prepare_cache(
         FileNotFoundError: If ``root`` holds no dataset.
         FileExistsError: If ``out`` exists but differs (other source or parameters, or not
             a gankit cache) and ``overwrite`` is false.
+        NotADirectoryError: If the parent of ``out`` is a file.
+        IsADirectoryError: If ``out`` is a folder.
         ValueError: For invalid arguments.
         UnreadableImageError: In strict mode, naming the unreadable file.
 
@@ -191,7 +241,13 @@ def prepare_cache(
         "files_sha256": hashlib.sha256("\n".join(files).encode()).hexdigest(),
     }
     out = Path(out)
+    if out.parent.exists() and not out.parent.is_dir():
+        raise NotADirectoryError(f"out {str(out)!r}: {str(out.parent)!r} is a file, not a folder")
+    if out.is_dir():
+        raise IsADirectoryError(f"out {str(out)!r} is a folder; give a file name such as c.npy")
     sidecar = _sidecar(out)
+    partial = out.with_name(out.name + ".partial")
+    _remove_stale_temporaries(out, partial)
     if out.exists():
         try:
             _check_existing(out, key)
@@ -202,16 +258,17 @@ def prepare_cache(
         out.unlink()
     sidecar.unlink(missing_ok=True)
 
-    partial = out.with_name(out.name + ".partial")
     build = {**key, "chunk_size": chunk_size, "version": CACHE_VERSION}
     build_file = partial / "build.json"
-    if partial.exists() and (
-        not build_file.is_file() or json.loads(build_file.read_text()) != build
-    ):
-        warnings.warn(f"discarding stale partial build {str(partial)!r}", stacklevel=2)
+    if partial.exists() and _read_build(build_file) != build:
+        warnings.warn(
+            f"discarding stale partial build {str(partial)!r} (other parameters, or its "
+            "build.json is missing or torn)",
+            stacklevel=2,
+        )
         shutil.rmtree(partial)
     partial.mkdir(parents=True, exist_ok=True)
-    build_file.write_text(json.dumps(build))
+    _write_atomic(build_file, json.dumps(build))
 
     chunks = [files[i : i + chunk_size] for i in range(0, len(files), chunk_size)]
     dests = [str(partial / f"chunk_{k:06d}.npz") for k in range(len(chunks))]
@@ -220,6 +277,8 @@ def prepare_cache(
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     n_workers = min(workers or cores or 1, len(todo))
     done = len(files) - sum(len(chunks[k]) for k in todo)
+    from tqdm.auto import tqdm  # imported when used: ``import gankit`` stays light
+
     with tqdm(
         total=len(files), initial=done, unit="img", desc=out.name, disable=not progress
     ) as bar:
@@ -233,7 +292,9 @@ def prepare_cache(
                 torch.set_num_threads(threads)
         else:
             context = multiprocessing.get_context("spawn")  # safe with torch threads
-            pool = ProcessPoolExecutor(n_workers, context, initializer=_init_worker)
+            pool = ProcessPoolExecutor(
+                n_workers, context, initializer=_init_worker, initargs=(os.getpid(),)
+            )
             try:
                 futures = [
                     pool.submit(_build_chunk, args[0], chunks[k], *args[1:], dests[k]) for k in todo

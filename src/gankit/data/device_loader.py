@@ -218,8 +218,10 @@ class DeviceLoader(Generic[BatchT]):
             )
         if len(self) == 0:
             raise ValueError(
-                f"batch_size must be <= the {self.num_samples} samples per epoch of this rank "
-                f"(N={n}, world_size={world_size}, drop_last={drop_last}), got {batch_size}"
+                f"batch_size={batch_size} is more than the {self.num_samples} images per epoch "
+                f"of this rank (N={n}, world_size={world_size}) and drop_last=True drops the "
+                f"incomplete batch, so an epoch would hold no batch: pass batch_size <= "
+                f"{self.num_samples} or drop_last=False"
             )
         self._epoch = 0
         self._position = 0

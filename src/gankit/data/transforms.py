@@ -23,9 +23,7 @@ from typing import Literal
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import Tensor
-from torchvision.transforms.v2 import functional as F
 
 __all__ = [
     "CROP_PRESETS",
@@ -100,6 +98,8 @@ def preprocess(image: Tensor, image_size: int, crop: CropSpec = "full") -> Tenso
         torch.Size([3, 64, 64])
 
     """
+    from torchvision.transforms.v2 import functional as F  # heavy: imported when used
+
     side: int | None
     if isinstance(crop, str):
         side = CROP_PRESETS[crop]
@@ -148,6 +148,8 @@ def load_image(
         [255, 0, 0]
 
     """
+    from PIL import Image  # imported when used: ``import gankit`` stays light
+
     try:
         with Image.open(path) as im:
             array = np.asarray(im.convert("RGB" if channels == 3 else "L"))

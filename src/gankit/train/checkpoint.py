@@ -91,9 +91,13 @@ class CheckpointError(RuntimeError):
 def atomic_save(obj: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
     """Write ``obj`` with :func:`torch.save` so that ``path`` is never half-written.
 
-    The data goes to a temporary file in the same directory, is flushed to disk, and then
-    replaces ``path`` in one :func:`os.replace`. A crash at any point leaves the previous
-    file at ``path`` (if any) intact and no temporary file behind.
+    The data goes to a temporary file ``.NAME.XXXX.tmp`` in the same directory, is
+    flushed to disk, and then replaces ``path`` in one :func:`os.replace`. A crash at any
+    point leaves the previous file at ``path`` (if any) intact; an exception removes the
+    temporary file (only a hard kill, such as ``kill -9``, can leave one, which
+    :class:`~gankit.train.hooks.Checkpoint` removes when the next run starts). The file
+    gets the usual mode of a new file, ``0o666`` less the umask (``0644`` under umask
+    ``022``), like any file the user creates.
 
     Args:
         obj: the checkpoint dictionary (tensors and plain Python values).
@@ -113,6 +117,10 @@ def atomic_save(obj: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
+        if hasattr(os, "fchmod"):  # mkstemp makes 0600 files; give the umask's usual mode
+            umask = os.umask(0o022)  # read it by setting and restoring it
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as f:
             torch.save(dict(obj), f)
             f.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Mapping
@@ -18,6 +19,24 @@ if TYPE_CHECKING:
     from gankit.train.trainer import Trainer
 
 
+_TEMPORARY = re.compile(r"^\.(step-\d{8,}|last|best)\.pt\..+\.tmp$|^\.best\.pt\.tmp$")
+
+
+def _replace_with_link(source: Path, dest: Path) -> None:
+    """Make ``dest`` the same file as ``source`` in one atomic rename (copy without links)."""
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(source, tmp)
+        except OSError:  # no hard links here (some network and FAT file systems)
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 class Checkpoint(Hook):
     """Save the whole run every N steps or epochs, at the end, on request and when best.
 
@@ -26,6 +45,14 @@ class Checkpoint(Hook):
     written whenever a hook or Ctrl-C sets ``state.should_save``, and at the end of
     ``fit``. Resume with ``trainer.fit(data, ..., resume=DIRECTORY)`` (the newest file) or
     a file path.
+
+    ``DIRECTORY/last.pt`` is always the newest complete checkpoint: after each save it is
+    replaced, in one :func:`os.replace`, by a hard link to the new ``step-*.pt`` (a copy
+    where the file system has no hard links), so it is a full checkpoint that loads
+    anywhere a file path is accepted, costs no extra disk space, and survives the pruning
+    of old ``step-*.pt`` files. When a run starts, the hook deletes the temporary files
+    that a hard kill (``kill -9``, power loss) during a write can leave in ``DIRECTORY``
+    (``.step-*.pt.*.tmp`` and the like); no finished checkpoint is ever touched.
 
     Args:
         directory: where to write.
@@ -68,12 +95,34 @@ class Checkpoint(Hook):
         self._last_step: int | None = None
 
     def save(self, trainer: Trainer, state: TrainState) -> Path:
-        """Write ``step-XXXXXXXX.pt`` now and prune old ones."""
+        """Write ``step-XXXXXXXX.pt`` now, point ``last.pt`` at it and prune old ones."""
         path = trainer.save(self.directory / f"step-{state.step:08d}.pt")
         self.last_saved, self._last_step = path, state.step
         state.should_save = False
+        if path.is_file():  # rank 0 only under DDP
+            _replace_with_link(path, self.directory / "last.pt")
         self._prune()
         return path
+
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Delete temporaries that a killed write left in the directory; return them.
+
+        Matches only the names :func:`~gankit.train.atomic_save` and this hook give their
+        temporary files (``.step-*.pt.*.tmp``, ``.last.pt.*.tmp``, ``.best.pt.*.tmp``).
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> d = pathlib.Path(tempfile.mkdtemp())
+            >>> _ = (d / ".step-00000004.pt.k2j3.tmp").write_bytes(b"torn")
+            >>> [p.name for p in Checkpoint(d).remove_stale_temporaries()]
+            ['.step-00000004.pt.k2j3.tmp']
+        """
+        if not self.directory.is_dir():
+            return []
+        stale = sorted(p for p in self.directory.iterdir() if _TEMPORARY.match(p.name))
+        for p in stale:
+            p.unlink(missing_ok=True)
+        return stale
 
     def _prune(self) -> None:
         if self.keep_last is None:
@@ -85,8 +134,17 @@ class Checkpoint(Hook):
         """Move checkpoints of an abandoned branch (steps after the resumed one) aside.
 
         They would otherwise take ``keep_last`` slots and be picked by ``resume=DIRECTORY``.
-        Nothing is deleted: they go to ``DIRECTORY/abandoned-after-step-XXXXXXXX/``.
+        Nothing is deleted: they go to ``DIRECTORY/abandoned-after-step-XXXXXXXX/``. Stale
+        temporary files of killed writes are removed first.
         """
+        stale = self.remove_stale_temporaries()
+        if stale:
+            print(
+                f"Checkpoint: removed {len(stale)} unfinished temporary file(s) of an earlier, "
+                f"killed run from {self.directory}",
+                file=sys.stderr,
+                flush=True,
+            )
         newer = [p for step, p in step_checkpoints(self.directory) if step > state.step]
         if not newer:
             return
@@ -94,6 +152,11 @@ class Checkpoint(Hook):
         aside.mkdir(exist_ok=True)
         for p in newer:
             os.replace(p, aside / p.name)
+        current = latest_checkpoint(self.directory)
+        if current is not None:
+            _replace_with_link(current, self.directory / "last.pt")
+        else:
+            (self.directory / "last.pt").unlink(missing_ok=True)
         print(
             f"Checkpoint: moved {len(newer)} checkpoint(s) newer than step {state.step} to {aside}",
             file=sys.stderr,
@@ -106,8 +169,8 @@ class Checkpoint(Hook):
             path = self.save(trainer, state)
             if state.should_stop:
                 print(
-                    f"Checkpoint saved to {path}. Resume with trainer.fit(..., resume='{path}') "
-                    f"or the example's --resume {path}",
+                    f"Checkpoint saved to {path} (resume with trainer.fit(..., "
+                    f"resume='{path}') or gankit train ... --resume {path})",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -134,8 +197,7 @@ class Checkpoint(Hook):
         if better:
             self.best = value
             if self.last_saved is not None and self._last_step == state.step:
-                shutil.copyfile(self.last_saved, self.directory / ".best.pt.tmp")
-                os.replace(self.directory / ".best.pt.tmp", self.directory / "best.pt")
+                _replace_with_link(self.last_saved, self.directory / "best.pt")
             else:
                 trainer.save(self.directory / "best.pt")
 

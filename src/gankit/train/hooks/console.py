@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tqdm.auto import tqdm
-
 from gankit._validation import check_int
 from gankit.train.hook import Hook
 
@@ -48,6 +46,8 @@ class ConsoleSummary(Hook):
         """Print the line (through tqdm, so a progress bar stays intact)."""
         if state.epoch % self.every_n_epochs:
             return
+        from tqdm.auto import tqdm  # imported when used: ``import gankit`` stays light
+
         m = state.epoch_metrics
         tqdm.write(
             format_epoch_line(

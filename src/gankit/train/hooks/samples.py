@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
-from torchvision.utils import save_image
 
 from gankit._validation import (
     MAX_GRID_IMAGES,
@@ -84,6 +83,8 @@ class SampleGrid(Hook):
 
     def save(self, trainer: Trainer, name: str) -> Path:
         """Generate from the fixed noise and write ``DIRECTORY/name``."""
+        from torchvision.utils import save_image  # imported when used
+
         assert self.z is not None
         images = trainer.sample(self.n, z=self.z, labels=self.labels, ema=self.ema)
         path = self.directory / name

@@ -6,8 +6,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from torchvision.utils import make_grid
-
 from gankit._validation import MAX_GRID_IMAGES, check_int
 from gankit.train.hook import Hook
 
@@ -60,6 +58,8 @@ class TensorBoard(Hook):
         if self.samples:
             images = trainer.sample(self.samples, seed=self.seed).cpu()
             if images.ndim == 4:
+                from torchvision.utils import make_grid  # imported when used
+
                 grid = make_grid(
                     images, nrow=int(self.samples**0.5), normalize=True, value_range=(-1, 1)
                 )
