@@ -21,7 +21,9 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+# Two threads by default (steady on busy 2-core machines); OMP_NUM_THREADS, when set (as in
+# .ci/run's one-thread rerun), pins torch's intra-op threads too.
+torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or max(1, min(2, os.cpu_count() or 1))))
 
 
 def pytest_collection_modifyitems(config: object, items: list[object]) -> None:

@@ -239,3 +239,28 @@ def test_the_recipes_own_hooks_are_used(monkeypatch: pytest.MonkeyPatch, tmp_pat
             "--device", "cpu", "--dry-run", "--out", str(tmp_path / "run")]  # fmt: skip
     assert cli.main(argv) == 0
     assert seen and seen[0][0] == "R3GANSchedule" and "Checkpoint" in seen[0]
+
+
+@pytest.mark.parametrize(("flag", "kind"), [("diffaug", "DiffAugment"), ("ada", "AdaptiveAugment")])
+def test_augment_flag_trains_through_the_augmentation(tmp_path: Path, flag: str, kind: str) -> None:
+    out = tmp_path / "run"
+    argv = ["train", *TINY, "--steps", "2", "--out", str(out), "--augment", flag,
+            "--augment-policy", "translation,cutout"]  # fmt: skip
+    assert cli.main(argv) == 0
+    ckpt = gk.train.load_checkpoint(out / "checkpoints")
+    assert "augment" in ckpt["step"]  # the augmentation's state is part of the run
+    expected = (
+        {"p"} if kind == "DiffAugment" else {"augment.p", "sign_sum", "count", "batches", "rt"}
+    )
+    assert set(ckpt["step"]["augment"]) == expected
+
+
+def test_a_bad_augment_policy_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["train", *TINY, "--steps", "1", "--out", str(tmp_path / "r"), "--augment", "diffaug",
+            "--augment-policy", "rotate"]  # fmt: skip
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--augment-policy: DiffAugment policy must name some of color" in err
+    assert "Traceback" not in err
