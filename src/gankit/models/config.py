@@ -72,6 +72,35 @@ def _odd_part(n: int) -> int:
     return n
 
 
+def check_geometry(owner: str, size: int, start: int | None, stages: int | None) -> None:
+    """Check that ``size = start * 2**stages`` can hold (shared by the conv and ResNet configs).
+
+    Raises:
+        ValueError: naming ``owner``'s fields and, where one exists, a start size that works.
+    """
+    if stages is not None:
+        if size % 2**stages:
+            raise ValueError(
+                f"{owner}.num_stages={stages} needs image_size divisible by 2**{stages}, "
+                f"got image_size={size}"
+            )
+        if start is not None and start * 2**stages != size:
+            raise ValueError(
+                f"{owner}.start_size={start} and num_stages={stages} give "
+                f"{start * 2**stages}, which is not image_size={size}"
+            )
+    else:
+        start = 4 if start is None else start
+        ratio = size // start
+        if size % start or ratio < 2 or ratio & (ratio - 1):
+            odd = _odd_part(size)
+            hint = f"e.g. start_size={odd}" if odd < size else "an odd start_size cannot work"
+            raise ValueError(
+                f"{owner}.image_size must be start_size * 2**k with k >= 1, got "
+                f"image_size={size} with start_size={start} ({hint})"
+            )
+
+
 @dataclass(frozen=True, kw_only=True)
 class _ConvNetConfig:
     image_size: int = 64
@@ -132,28 +161,7 @@ class _ConvNetConfig:
         self._check_geometry(owner)
 
     def _check_geometry(self, owner: str) -> None:
-        size, start, stages = self.image_size, self.start_size, self.num_stages
-        if stages is not None:
-            if size % 2**stages:
-                raise ValueError(
-                    f"{owner}.num_stages={stages} needs image_size divisible by 2**{stages}, "
-                    f"got image_size={size}"
-                )
-            if start is not None and start * 2**stages != size:
-                raise ValueError(
-                    f"{owner}.start_size={start} and num_stages={stages} give "
-                    f"{start * 2**stages}, which is not image_size={size}"
-                )
-        else:
-            start = 4 if start is None else start
-            ratio = size // start
-            if size % start or ratio < 2 or ratio & (ratio - 1):
-                odd = _odd_part(size)
-                hint = f"e.g. start_size={odd}" if odd < size else "an odd start_size cannot work"
-                raise ValueError(
-                    f"{owner}.image_size must be start_size * 2**k with k >= 1, got "
-                    f"image_size={size} with start_size={start} ({hint})"
-                )
+        check_geometry(owner, self.image_size, self.start_size, self.num_stages)
         if self.norm == "group":
             for w in self.widths:
                 if w % self.norm_groups:

@@ -23,7 +23,7 @@ from gankit._validation import (
     check_optional_int,
     check_parameter_count,
 )
-from gankit.models.config import _odd_part
+from gankit.models.config import check_geometry
 from gankit.models.layers import NORMS, OUTPUT_ACTIVATIONS, NormName, OutputActivationName
 
 ShortcutName = Literal["resample", "width"]
@@ -102,28 +102,7 @@ class _ResNetConfig:
             )
         check_choice(owner, "shortcut", self.shortcut, SHORTCUTS)
         check_choice(owner, "weight_init", self.weight_init, RESNET_INITS)
-        size, start, stages = self.image_size, self.start_size, self.num_stages
-        if stages is not None:
-            if size % 2**stages:
-                raise ValueError(
-                    f"{owner}.num_stages={stages} needs image_size divisible by 2**{stages}, "
-                    f"got image_size={size}"
-                )
-            if start is not None and start * 2**stages != size:
-                raise ValueError(
-                    f"{owner}.start_size={start} and num_stages={stages} give "
-                    f"{start * 2**stages}, which is not image_size={size}"
-                )
-        else:
-            start = 4 if start is None else start
-            ratio = size // start
-            if size % start or ratio < 2 or ratio & (ratio - 1):
-                odd = _odd_part(size)
-                hint = f"e.g. start_size={odd}" if odd < size else "an odd start_size cannot work"
-                raise ValueError(
-                    f"{owner}.image_size must be start_size * 2**k with k >= 1, got "
-                    f"image_size={size} with start_size={start} ({hint})"
-                )
+        check_geometry(owner, self.image_size, self.start_size, self.num_stages)
         check_attention(owner, self.attention, self.attention_sizes)
         # An upper estimate of the parameters (two 3x3 convs and a 1x1 shortcut per stage at
         # the widest width, plus per-class tables), refused before anything is allocated.
