@@ -8,6 +8,8 @@ from torch import Tensor, nn
 
 from gankit._validation import check_int
 
+__all__ = ["MinibatchStdDev", "SelfAttention2d"]
+
 
 class SelfAttention2d(nn.Module):
     r"""Self-attention over the positions of a feature map (Zhang et al., 2019, SAGAN).

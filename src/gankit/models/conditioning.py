@@ -24,6 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+__all__ = ["ConditionalBatchNorm2d", "LabelEncoder", "check_condition"]
+
 
 def _compiling() -> bool:
     """``torch.compiler.is_compiling()``, also on torch < 2.3 (where dynamo has it)."""

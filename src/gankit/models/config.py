@@ -36,6 +36,17 @@ from gankit.models.layers import (
     OutputActivationName,
 )
 
+__all__ = [
+    "DiscriminatorConfig",
+    "DownsampleName",
+    "GeneratorConfig",
+    "HeadName",
+    "ResizeModeName",
+    "StemName",
+    "UpsampleName",
+    "WeightInitName",
+]
+
 StemName = Literal["conv", "linear"]
 """How the latent enters the generator: ``"conv"``, a transposed conv from a 1×1 map (as
 in DCGAN), or ``"linear"``, a linear layer reshaped to the first feature map."""

@@ -18,6 +18,8 @@ from gankit.models.layers import (
     spectral_norm_all,
 )
 
+__all__ = ["ConvDiscriminator", "ConvGenerator", "build_discriminator", "build_generator"]
+
 
 def check_labels(owner: str, num_classes: int, labels: Tensor | None, batch: int) -> None:
     """Raise ``ValueError`` unless ``labels`` fit a net with ``num_classes`` classes.

@@ -7,6 +7,8 @@ from torch.nn.utils import parametrize
 
 from gankit._validation import check_positive
 
+__all__ = ["dcgan_init"]
+
 _WEIGHTED = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.Linear)
 _NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm, nn.LayerNorm)
 

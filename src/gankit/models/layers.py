@@ -12,6 +12,8 @@ from torch.nn.utils import parametrizations
 
 from gankit._validation import choice_error
 
+__all__ = ["ActivationName", "MLPNormName", "NormName", "OutputActivationName"]
+
 NormName = Literal["batch", "instance", "group", "layer", "none"]
 """Normalization after a conv layer: ``"batch"`` (BatchNorm2d), ``"instance"``
 (InstanceNorm2d with affine scale and shift), ``"group"`` (GroupNorm with ``norm_groups``

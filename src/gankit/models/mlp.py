@@ -37,6 +37,15 @@ from gankit.models.layers import (
     spectral_norm_all,
 )
 
+__all__ = [
+    "MLPDiscriminator",
+    "MLPDiscriminatorConfig",
+    "MLPGenerator",
+    "MLPGeneratorConfig",
+    "build_mlp_discriminator",
+    "build_mlp_generator",
+]
+
 
 @dataclass(frozen=True, kw_only=True)
 class _MLPConfig:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from gankit.models.config import DiscriminatorConfig, GeneratorConfig
 
+__all__ = ["celeba32", "dcgan"]
+
 
 def dcgan(
     image_size: int = 64,

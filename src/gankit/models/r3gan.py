@@ -12,6 +12,14 @@ from gankit.models.conditioning import LabelEncoder, check_condition
 from gankit.models.layers import make_output_activation
 from gankit.models.r3gan_config import R3GANDiscriminatorConfig, R3GANGeneratorConfig
 
+__all__ = [
+    "R3GANBlock",
+    "R3GANDiscriminator",
+    "R3GANGenerator",
+    "build_r3gan_discriminator",
+    "build_r3gan_generator",
+]
+
 _SLOPE = 0.2
 
 

@@ -16,6 +16,8 @@ from gankit._validation import (
 )
 from gankit.models.layers import OUTPUT_ACTIVATIONS, OutputActivationName
 
+__all__ = ["R3GANDiscriminatorConfig", "R3GANGeneratorConfig"]
+
 
 def _check_tuple(owner: str, field: str, value: Any) -> tuple[int, ...]:
     if not isinstance(value, tuple) or not value:

@@ -18,6 +18,13 @@ from gankit.models.resnet_config import (
     ResNetInitName,
 )
 
+__all__ = [
+    "ResNetDiscriminator",
+    "ResNetGenerator",
+    "build_resnet_discriminator",
+    "build_resnet_generator",
+]
+
 
 def _norm_or_identity(norm: nn.Module | None) -> nn.Module:
     return nn.Identity() if norm is None else norm

@@ -26,6 +26,15 @@ from gankit._validation import (
 from gankit.models.config import check_geometry
 from gankit.models.layers import NORMS, OUTPUT_ACTIVATIONS, NormName, OutputActivationName
 
+__all__ = [
+    "BlockHiddenName",
+    "ClassEmbeddingName",
+    "ResNetDiscriminatorConfig",
+    "ResNetGeneratorConfig",
+    "ResNetInitName",
+    "ShortcutName",
+]
+
 ShortcutName = Literal["resample", "width"]
 """When a residual block's shortcut is a learned 1×1 conv: ``"resample"`` whenever the
 width or the resolution changes (SNGAN, Miyato et al. 2018), ``"width"`` only when the

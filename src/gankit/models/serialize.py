@@ -22,6 +22,8 @@ from gankit.models.r3gan_config import R3GANDiscriminatorConfig, R3GANGeneratorC
 from gankit.models.resnet import build_resnet_discriminator, build_resnet_generator
 from gankit.models.resnet_config import ResNetDiscriminatorConfig, ResNetGeneratorConfig
 
+__all__ = ["ModelConfig", "build", "config_from_dict", "config_to_dict"]
+
 ModelConfig = (
     GeneratorConfig
     | DiscriminatorConfig

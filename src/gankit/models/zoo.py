@@ -14,6 +14,8 @@ from typing import Any
 from gankit.models.r3gan_config import R3GANDiscriminatorConfig, R3GANGeneratorConfig
 from gankit.models.resnet_config import ResNetDiscriminatorConfig, ResNetGeneratorConfig
 
+__all__ = ["r3gan", "sagan", "sngan"]
+
 _SNGAN_SIZES = (32, 48, 64, 128)
 _R3GAN_SIZES = (32, 64)
 

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
 
+__all__ = ["Checkpoint"]
+
 
 _TEMPORARY = re.compile(r"^\.(step-\d{8,}|last|best)\.pt\..+\.tmp$|^\.best\.pt\.tmp$")
 

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
 
+__all__ = ["ConsoleSummary"]
+
 
 def format_epoch_line(epoch: int, total: int | None, d_loss: float, g_loss: float) -> str:
     """Return ``Epoch [   20/   20] | d_loss: 0.6345 | g_loss: 2.4629``.

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
 
+__all__ = ["EMA"]
+
 
 class EMA(Hook):
     r"""Keep an exponential moving average of the generator (Karras et al., 2018).

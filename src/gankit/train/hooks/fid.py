@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
 
+__all__ = ["FIDEvaluation"]
+
 
 class FIDEvaluation(Hook):
     """Every N steps or epochs, generate ``num_samples`` images and add ``fid`` to the metrics.

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
 
+__all__ = ["LossPlot"]
+
 
 def _pyplot() -> Any:
     try:

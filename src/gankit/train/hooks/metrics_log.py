@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
 
+__all__ = ["MetricsLogger"]
+
 
 class MetricsLogger(Hook):
     """Append one row per ``on_log`` (and per epoch end) to ``metrics.csv`` and ``metrics.jsonl``.

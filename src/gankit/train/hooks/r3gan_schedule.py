@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
 
+__all__ = ["R3GANSchedule"]
+
 
 def _pair(name: str, value: object, low: float, high: float) -> tuple[float, float]:
     if not isinstance(value, tuple) or len(value) != 2:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
 
+__all__ = ["SampleGrid"]
+
 
 class SampleGrid(Hook):
     """Save a PNG grid of ``n`` samples from the same noise every N steps or epochs.

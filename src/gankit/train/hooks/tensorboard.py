@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from gankit.train.state import TrainState
     from gankit.train.trainer import Trainer
 
+__all__ = ["TensorBoard"]
+
 
 class TensorBoard(Hook):
     """Write logged metrics, epoch means and a sample grid per epoch to TensorBoard.
