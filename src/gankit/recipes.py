@@ -140,51 +140,56 @@ _SAGAN_TRAINER: Mapping[str, Any] = {"lr_g": 1e-4, "lr_d": 4e-4, "betas": (0.0, 
 _R3GAN_TRAINER: Mapping[str, Any] = {"lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.0, 0.9), "n_critic": 1}
 
 
-def _sngan(size: int) -> Callable[..., Recipe]:
+def _sized(
+    family: str,
+    preset: Callable[..., tuple[ModelConfig, ModelConfig]],
+    size: int,
+    *,
+    loss: Callable[[], AdversarialLoss],
+    trainer: Mapping[str, Any],
+    source: str,
+    regularizer: Callable[[], Regularizer] | None = None,
+    hooks: tuple[Callable[[], Hook], ...] = (),
+) -> Callable[..., Recipe]:
+    """A recipe factory for ``preset(size)``; loss and regularizer are made fresh per recipe."""
+
     def factory(*, num_classes: int = 0) -> Recipe:
-        g, d = sngan(size, num_classes=num_classes)
+        g, d = preset(size, num_classes=num_classes)
         return Recipe(
-            name=f"sngan{size}",
+            name=f"{family}{size}",
             generator=g,
             discriminator=d,
-            loss=Hinge(),
-            trainer=_SNGAN_TRAINER,
-            source="Miyato et al. 2018 (arXiv:1802.05957), ResNet SNGAN; Miyato & Koyama 2018",
+            loss=loss(),
+            regularizer=None if regularizer is None else regularizer(),
+            trainer=trainer,
+            hooks=hooks,
+            source=source,
         )
 
     return factory
+
+
+def _sngan(size: int) -> Callable[..., Recipe]:
+    source = "Miyato et al. 2018 (arXiv:1802.05957), ResNet SNGAN; Miyato & Koyama 2018"
+    return _sized("sngan", sngan, size, loss=Hinge, trainer=_SNGAN_TRAINER, source=source)
 
 
 def _sagan(size: int) -> Callable[..., Recipe]:
-    def factory(*, num_classes: int = 0) -> Recipe:
-        g, d = sagan(size, num_classes=num_classes)
-        return Recipe(
-            name=f"sagan{size}",
-            generator=g,
-            discriminator=d,
-            loss=Hinge(),
-            trainer=_SAGAN_TRAINER,
-            source="Zhang et al. 2019 (arXiv:1805.08318), the authors' released nets",
-        )
-
-    return factory
+    source = "Zhang et al. 2019 (arXiv:1805.08318), the authors' released nets"
+    return _sized("sagan", sagan, size, loss=Hinge, trainer=_SAGAN_TRAINER, source=source)
 
 
 def _r3gan(size: int) -> Callable[..., Recipe]:
-    def factory(*, num_classes: int = 0) -> Recipe:
-        g, d = r3gan(size, num_classes=num_classes)
-        return Recipe(
-            name=f"r3gan{size}",
-            generator=g,
-            discriminator=d,
-            loss=RelativisticPairing(),
-            regularizer=R1R2Penalty(gamma=2.0),
-            trainer=_R3GAN_TRAINER,
-            hooks=(R3GANSchedule,),
-            source="Huang et al. 2024 (arXiv:2501.05441), R3GAN train.py presets",
-        )
-
-    return factory
+    return _sized(
+        "r3gan",
+        r3gan,
+        size,
+        loss=RelativisticPairing,
+        regularizer=lambda: R1R2Penalty(gamma=2.0),
+        trainer=_R3GAN_TRAINER,
+        hooks=(R3GANSchedule,),
+        source="Huang et al. 2024 (arXiv:2501.05441), R3GAN train.py presets",
+    )
 
 
 RECIPES: dict[str, Callable[..., Recipe]] = {

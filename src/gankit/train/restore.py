@@ -116,7 +116,7 @@ def _feed(h: Any, value: Any) -> None:
     if isinstance(value, Tensor):
         t = value.detach().cpu().contiguous()
         h.update(f"T{t.dtype}{tuple(t.shape)}".encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().data)  # no copy of the payload
     elif isinstance(value, Mapping):
         h.update(f"D{len(value)}".encode())
         for k, v in value.items():

@@ -342,8 +342,9 @@ class Trainer:
             num_classes=self.num_classes,
             **model_configs(self.generator, self.discriminator),
         )
-        if self.position.loader_state() is not None:
-            ckpt["data"] = self.position.loader_state()
+        loader = self.position.loader_state()
+        if loader is not None:
+            ckpt["data"] = loader
         return ckpt  # type: ignore[return-value]
 
     def _parts(self) -> dict[str, Any]:
