@@ -112,8 +112,33 @@ def check_geometry(owner: str, size: int, start: int | None, stages: int | None)
             )
 
 
+class StageGeometry:
+    """Stage arithmetic of configs with ``image_size``, ``start_size`` and ``num_stages``.
+
+    Shared by the conv and ResNet configs, which validate the three fields with
+    :func:`check_geometry`.
+    """
+
+    image_size: int
+    start_size: int | None
+    num_stages: int | None
+
+    @property
+    def stages(self) -> int:
+        """Number of resolution doublings between the coarsest map and the image."""
+        if self.num_stages is not None:
+            return self.num_stages
+        start = 4 if self.start_size is None else self.start_size
+        return round(math.log2(self.image_size // start))
+
+    @property
+    def first_size(self) -> int:
+        """Side of the coarsest feature map (``image_size / 2**stages``)."""
+        return self.image_size >> self.stages
+
+
 @dataclass(frozen=True, kw_only=True)
-class _ConvNetConfig:
+class _ConvNetConfig(StageGeometry):
     image_size: int = 64
     channels: int = 3
     width: int = 64
@@ -212,19 +237,6 @@ class _ConvNetConfig:
             **more,
         }
         check_parameter_count(owner, bound, fields)
-
-    @property
-    def stages(self) -> int:
-        """Number of resolution doublings between the coarsest map and the image."""
-        if self.num_stages is not None:
-            return self.num_stages
-        start = 4 if self.start_size is None else self.start_size
-        return round(math.log2(self.image_size // start))
-
-    @property
-    def first_size(self) -> int:
-        """Side of the coarsest feature map (``image_size / 2**stages``)."""
-        return self.image_size >> self.stages
 
     @property
     def widths(self) -> tuple[int, ...]:

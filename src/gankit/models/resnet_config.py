@@ -7,7 +7,6 @@ Both nets are a ladder of resolution *levels*: level ``k`` holds feature maps of
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -23,7 +22,7 @@ from gankit._validation import (
     check_optional_int,
     check_parameter_count,
 )
-from gankit.models.config import check_geometry
+from gankit.models.config import StageGeometry, check_geometry
 from gankit.models.layers import NORMS, OUTPUT_ACTIVATIONS, NormName, OutputActivationName
 
 __all__ = [
@@ -76,7 +75,7 @@ def check_attention(owner: str, attention: Any, allowed: tuple[int, ...]) -> Non
 
 
 @dataclass(frozen=True, kw_only=True)
-class _ResNetConfig:
+class _ResNetConfig(StageGeometry):
     image_size: int = 64
     channels: int = 3
     width: int = 64
@@ -121,19 +120,6 @@ class _ResNetConfig:
             self.stages + 1
         )
         check_parameter_count(owner, estimate, {"width": self.width, "image_size": self.image_size})
-
-    @property
-    def stages(self) -> int:
-        """Number of resolution doublings between the coarsest map and the image."""
-        if self.num_stages is not None:
-            return self.num_stages
-        start = 4 if self.start_size is None else self.start_size
-        return round(math.log2(self.image_size // start))
-
-    @property
-    def first_size(self) -> int:
-        """Side of the coarsest feature map (``image_size / 2**stages``)."""
-        return self.image_size >> self.stages
 
     def level_width(self, k: int) -> int:
         """Channels at level ``k``: ``width * width_growth**k``, capped at ``max_width``."""
