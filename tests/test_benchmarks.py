@@ -152,3 +152,94 @@ def test_op_count_counts_a_training_steps_operations(capsys: pytest.CaptureFixtu
     assert "| celeba32 | 4 | eager |" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="eager gankit modes"):
         import_script("op_count").main(["--modes", "cuda-graphs"])
+
+
+@pytest.fixture(scope="module")
+def quality(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path, list[str]]:
+    out = tmp_path_factory.mktemp("quality")
+    args = [
+        "--quick", "--extractor", "random", "--threads", "1", "--augment", "none,ada",
+        "--out", str(out), "--cache-dir", str(out / "cache"), "--json", str(out / "q.json"),
+    ]  # fmt: skip
+    threads = torch.get_num_threads()
+    try:
+        report: dict[str, Any] = import_script("quality").main(args)
+    finally:
+        torch.set_num_threads(threads)
+    return report, out, args
+
+
+def test_quality_quick_runs_every_recipe_and_writes_each_run(
+    quality: tuple[dict[str, Any], Path, list[str]],
+) -> None:
+    report, out, _ = quality
+    assert report["meta"].keys() >= META_KEYS
+    runs = report["runs"]
+    assert {(r["recipe"], r["augment"]) for r in runs} == {
+        (recipe, augment) for recipe in ("dcgan", "sngan", "r3gan") for augment in ("none", "ada")
+    }
+    assert {r["seed"] for r in runs} == {0}  # --quick: one seed
+    for r in runs:
+        # every D update saw a batch of real images: n_critic per G step
+        assert r["d_images"] == r["steps"] * r["n_critic"] * r["batch_size"], r
+        assert r["kid_subset_size"] == min(r["fake"], r["real"])
+        assert torch.isfinite(torch.tensor([r["kid"], r["fid"]])).all(), r
+        assert (r["ada_p"] is None) == (r["augment"] == "none")
+        assert (out / "per-run" / f"{r['name']}.json").exists()
+        assert (out / "per-run" / f"{r['name']}.png").exists()
+    assert json.loads((out / "q.json").read_text())["rows"] == report["rows"]
+    assert len(report["rows"]) == 6  # one row per (data, recipe, augment), seeds pooled
+
+
+def test_quality_rerun_skips_finished_runs(
+    quality: tuple[dict[str, Any], Path, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    report, out, args = quality
+    stamps = {p: p.stat().st_mtime_ns for p in (out / "per-run").glob("*.json")}
+    threads = torch.get_num_threads()
+    try:
+        again = import_script("quality").main(args)
+    finally:
+        torch.set_num_threads(threads)
+    assert "to run" not in capsys.readouterr().out
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+    assert again["runs"] == report["runs"]
+
+
+def _run(recipe: str, augment: str, seed: int, kid: float) -> dict[str, Any]:
+    return {
+        "recipe": recipe, "augment": augment, "data": 1000, "seed": seed, "kid": kid,
+        "fid": 10 * kid, "steps": 5, "d_images": 160, "train_s": 1.0, "ada_p": 0.5,
+    }  # fmt: skip
+
+
+def test_quality_verdict_needs_the_seed_ranges_apart() -> None:
+    summarize = import_script("quality").summarize
+    runs = [
+        _run("dcgan", "none", 0, 0.050), _run("dcgan", "none", 1, 0.040),
+        _run("dcgan", "diffaug", 0, 0.030), _run("dcgan", "diffaug", 1, 0.035),  # apart
+        _run("dcgan", "ada", 0, 0.020), _run("dcgan", "ada", 1, 0.045),  # overlapping
+    ]  # fmt: skip
+    rows = {r["augment"]: r for r in summarize(runs)}
+    assert rows["none"]["beats_twin"] is None
+    assert rows["diffaug"]["beats_twin"] is True
+    assert rows["ada"]["beats_twin"] is False  # better mean, but within the seed spread
+    assert rows["diffaug"]["kid_delta"] == pytest.approx(0.0325 - 0.045)
+    assert (rows["none"]["kid_min"], rows["none"]["kid_max"]) == (0.040, 0.050)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--steps", "gan=3"], "RECIPE=STEPS"),
+        (["--augment", "mixup"], "expected some of none, diffaug, ada"),
+        (["--data", "2", "--batch-size", "4"], "--data sizes must be >= --batch-size 4"),
+        (["--fake", "1"], "--fake must be >= 2"),
+    ],
+)
+def test_quality_rejects_bad_arguments(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        import_script("quality").parse_args(argv)
+    assert message in capsys.readouterr().err
