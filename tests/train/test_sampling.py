@@ -78,9 +78,20 @@ def test_sample_stream_cycles_labels_and_continues_its_noise() -> None:
     draw = sample_stream(_LabelEcho(), latent_dim=3, num_classes=3, seed=5)
     first, second = draw(4), draw(4)
     assert first[:, 0].tolist() == [0, 1, 2, 0] and second[:, 0].tolist() == [1, 2, 0, 1]
-    gen = torch.Generator().manual_seed(5)
-    z = torch.cat([torch.randn(4, 3, generator=gen) for _ in range(2)])
-    assert torch.equal(torch.cat([first, second])[:, 1], z[:, 0])
+    z = torch.randn(256, 3, generator=torch.Generator().manual_seed(5))  # one chunk
+    assert torch.equal(torch.cat([first, second])[:, 1], z[:8, 0])
+
+
+def test_sample_stream_noise_does_not_depend_on_how_the_calls_split_it() -> None:
+    # torch.randn(3) then torch.randn(5) is not torch.randn(8) on the CPU; the stream's
+    # i-th sample must be, so FID numbers do not change with the evaluation batch size
+    def stream(sizes: list[int]) -> Tensor:
+        draw = sample_stream(_LabelEcho(), latent_dim=3, num_classes=2, seed=9)
+        return torch.cat([draw(b) for b in sizes])
+
+    whole = stream([600])
+    for sizes in ([3, 5, 592], [256, 1, 255, 88], [1] * 20 + [580]):
+        assert torch.equal(stream(sizes), whole), sizes
 
 
 def test_trainer_sample_cycles_the_classes_of_a_conditional_pair() -> None:

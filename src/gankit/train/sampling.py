@@ -28,6 +28,7 @@ import torch
 from torch import Tensor, nn
 
 __all__ = ["generate", "latent_noise", "sample_stream"]
+_NOISE_CHUNK = 256  # rows of noise drawn at a time by sample_stream
 
 
 def latent_noise(n: int, latent_dim: int, *, seed: int | None = None) -> Tensor:
@@ -148,10 +149,17 @@ def sample_stream(
     """
     gen = torch.Generator().manual_seed(seed)
     count = 0
+    buffer = torch.empty(0, latent_dim)
 
     def draw(b: int) -> Tensor:
-        nonlocal count
-        z = torch.randn(b, latent_dim, generator=gen)
+        nonlocal count, buffer
+        # torch.randn's CPU stream depends on the sizes drawn (vectorized in blocks), so
+        # the noise is drawn in fixed chunks and handed out row by row: sample i is the
+        # same whatever the batch sizes of the calls before it
+        while buffer.shape[0] < b:
+            fresh = torch.randn(_NOISE_CHUNK, latent_dim, generator=gen)
+            buffer = torch.cat([buffer, fresh])
+        z, buffer = buffer[:b], buffer[b:]
         labels = (torch.arange(count, count + b) % num_classes) if num_classes else None
         count += b
         return generate(
