@@ -103,3 +103,44 @@ def test_augmentation_runs_through_the_graph_path_as_it_does_eagerly() -> None:
     assert torch.equal(ada.p, eager.step.augment.p)  # type: ignore[union-attr]
     for k, v in eager.generator.state_dict().items():
         assert torch.equal(v, graphed.generator.state_dict()[k]), k
+
+
+def test_relativistic_losses_steer_p_by_how_d_ranks_reals_above_fakes() -> None:
+    real, fake = torch.tensor([-3.0, -2.0, -4.0, -1.0]), torch.tensor([-5.0, -6.0, -5.0, -7.0])
+    plain = gk.train.TrainingStep(loss=gk.losses.NonSaturating())
+    assert torch.equal(plain.overfitting_signal(real, fake), real)  # ADA's sign(D(real))
+    relative = gk.train.TrainingStep(loss=gk.losses.RelativisticPairing())
+    signal = relative.overfitting_signal(real, fake)
+    assert torch.equal(signal, real - fake)  # every real above its fake, all D(real) < 0
+    ada = AdaptiveAugment(speed_images=100, interval=1)
+    ada.observe(signal)
+    assert float(ada.p) > 0  # D is sure of every pair: p rises (it stayed 0 on sign(D(real)))
+    unpaired = relative.overfitting_signal(real, fake[:2])
+    assert torch.equal(unpaired, real - fake[:2].mean())
+
+
+def test_a_relativistic_run_gives_ada_the_logit_differences() -> None:
+    class Shifted(torch.nn.Module):
+        """The tiny D with every logit moved by -100 (invisible to a relativistic loss)."""
+
+        def __init__(self, d: torch.nn.Module) -> None:
+            super().__init__()
+            self.d = d
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out: torch.Tensor = self.d(x) - 100.0
+            return out
+
+    observed: list[torch.Tensor] = []
+
+    class Spy(AdaptiveAugment):
+        def observe(self, real_logits: torch.Tensor) -> None:
+            observed.append(real_logits.detach().clone())
+            super().observe(real_logits)
+
+    G, D = tiny_conv_pair()
+    step = gk.train.TrainingStep(loss=gk.losses.RelativisticPairing(), augment=Spy())
+    config = gk.TrainerConfig(device="cpu", seed=5, log_every=2)
+    gk.Trainer(G, Shifted(D), step=step, config=config).fit(_faces(), steps=3)
+    assert len(observed) == 3
+    assert all(o.abs().max() < 50 for o in observed)  # differences, not the shifted levels

@@ -145,8 +145,10 @@ class TrainingStep:
         regularizer: a discriminator penalty, or ``None`` (the Trainer's ``regularizer``).
         augment: what D sees images through, real and fake, in both updates and the
             penalty (:mod:`gankit.augment`); one with an ``observe(real_logits)`` method
-            (:class:`~gankit.augment.AdaptiveAugment`) is given D's logits on the real
-            images of every discriminator update. Its state is saved in checkpoints.
+            (:class:`~gankit.augment.AdaptiveAugment`) is given
+            :meth:`overfitting_signal` (D's logits on the real images, relative to the
+            fakes' for relativistic losses) in every discriminator update. Its state is
+            saved in checkpoints.
 
     Attributes:
         capturable: whether the step keeps the CUDA-graph contract (module docstring).
@@ -304,6 +306,24 @@ class TrainingStep:
         real_logits = None if real_out is None else self.logits(real_out)
         return {"g_loss": self.loss.generator(self.logits(fake_out), real_logits)}
 
+    def overfitting_signal(self, real_out: Any, fake_out: Any) -> Tensor:
+        """What adaptive augmentation reads D's overfitting from: its sign per real image.
+
+        D's logits on the reals, as in ADA, for losses that score each image on its own. A
+        relativistic loss (one whose generator needs ``D(real)``) only sees differences of
+        logits, so the level of ``D(real)`` is arbitrary (a D can be sure of every real
+        image while scoring all of them below 0) and its sign says nothing: there the
+        signal is ``D(real) - D(fake)`` per pair, which is 1 in sign when D ranks every
+        real above its fake and averages 0 when it cannot tell them apart.
+        """
+        real = self.logits(real_out)
+        if not self.needs_real_for_generator:
+            return real
+        fake = self.logits(fake_out)
+        if fake.shape != real.shape:
+            fake = fake.mean()  # unpaired batches: compare with the average fake
+        return real - fake
+
     def penalty(self, real: Tensor, fake: Tensor, labels: Tensor | None) -> Tensor:
         """The regularizer's penalty on D, seen through :meth:`discriminate` (unscaled)."""
         assert self.regularizer is not None
@@ -338,7 +358,7 @@ class TrainingStep:
             logs["fake_logits"] = self.logits(fake_out).detach().float().mean()
             observe = getattr(self.augment, "observe", None)
             if callable(observe):  # adaptive augmentation: D's view of the reals steers p
-                observe(self.logits(real_out))
+                observe(self.overfitting_signal(real_out, fake_out))
                 p = getattr(self.augment, "p", None)
                 if isinstance(p, Tensor):
                     logs["augment_p"] = p.detach().clone()
