@@ -67,11 +67,17 @@ def main(out_dir: str, mode: str = "plain") -> None:
         },
         os.path.join(out_dir, f"rank{trainer.dist.rank}.pt"),
     )
-    # Every rank must be done with gloo before any tears it down: a rank that destroys the
-    # group while its peer still finishes a collective makes the peer abort ("terminate
-    # called without an active exception", 1 run in 6 under load before this barrier).
-    torch.distributed.barrier()
     torch.distributed.destroy_process_group()
+    # Leave without finalizing the interpreter. With torch 2.14, DDP keeps the gloo process
+    # group (and its worker threads) alive past destroy_process_group, and a worker thread
+    # can drop its last finished work, which holds a Python object, only once the main
+    # thread is in Py_FinalizeEx: taking the GIL then kills the thread and the process
+    # aborts ("terminate called without an active exception"; core dump: runLoop ->
+    # ~AsyncWork -> ~ThreadLocalState -> gil_scoped_acquire). It hit about 1 run in 8 on 2
+    # busy cores, after the reports were written; pytorch/pytorch#179291 describes it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
