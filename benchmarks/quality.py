@@ -436,6 +436,7 @@ def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         groups.items(),
         key=lambda kv: (kv[0][0], list(RECIPES).index(kv[0][1]), AUGMENTS.index(kv[0][2])),
     ):
+        runs = sorted(runs, key=lambda r: r["seed"])  # per-seed lists in seed order
         kids = [r["kid"] for r in runs]
         fids = [r["fid"] for r in runs]
         rows.append(
@@ -462,9 +463,17 @@ def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row["beats_twin"] = None
         if row["augment"] != "none" and twin is not None and len(row["seeds"]) > 1:
             # better by more than the seed spread: the augmented runs' worst KID is below
-            # the unaugmented runs' best (the two seed ranges do not overlap)
-            row["beats_twin"] = row["kid_max"] < twin["kid_min"]
+            # the unaugmented runs' best (the two seed ranges do not overlap), and the means
+            # differ by more than either range (with 2 seeds, two equal recipes give
+            # disjoint ranges 1 time in 3, but rarely a gap wider than their spread)
+            spread = max(row["kid_max"] - row["kid_min"], twin["kid_max"] - twin["kid_min"])
+            row["beats_twin"] = bool(
+                row["kid_max"] < twin["kid_min"] and twin["kid_mean"] - row["kid_mean"] > spread
+            )
             row["kid_delta"] = row["kid_mean"] - twin["kid_mean"]
+        # ADA that ends every run at p = 0 trained (at least at the end) without
+        # augmentation: a difference from the twin is then not augmentation's doing
+        row["augment_off"] = row["ada_p"] is not None and max(row["ada_p"]) == 0.0
     return rows
 
 
@@ -476,6 +485,8 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     body = []
     for r in rows:
         verdict = {None: "", True: "yes", False: "no"}[r["beats_twin"]]
+        if r["augment_off"]:
+            verdict += " (p = 0 at the end: not augmentation's doing)"
         body.append(
             [
                 f"{r['data']:,}",

@@ -226,6 +226,29 @@ def test_quality_verdict_needs_the_seed_ranges_apart() -> None:
     assert rows["ada"]["beats_twin"] is False  # better mean, but within the seed spread
     assert rows["diffaug"]["kid_delta"] == pytest.approx(0.0325 - 0.045)
     assert (rows["none"]["kid_min"], rows["none"]["kid_max"]) == (0.040, 0.050)
+    assert not rows["ada"]["augment_off"]
+
+
+def test_quality_verdict_needs_a_gain_wider_than_the_spread() -> None:
+    summarize = import_script("quality").summarize
+    runs = [
+        _run("sngan", "none", 0, 0.050), _run("sngan", "none", 1, 0.040),
+        _run("sngan", "diffaug", 0, 0.038), _run("sngan", "diffaug", 1, 0.039),
+    ]  # fmt: skip
+    rows = {r["augment"]: r for r in summarize(runs)}
+    # the ranges are apart, but the means differ by 0.0065, less than the 0.010 spread
+    assert rows["diffaug"]["beats_twin"] is False
+
+
+def test_quality_verdict_says_when_ada_ended_without_augmenting() -> None:
+    quality = import_script("quality")
+    runs = [_run("r3gan", "none", s, 0.05 + s / 100) for s in (0, 1)]
+    runs += [{**_run("r3gan", "ada", s, 0.01 + s / 100), "ada_p": 0.0} for s in (0, 1)]
+    rows = {r["augment"]: r for r in quality.summarize(runs)}
+    assert rows["ada"]["beats_twin"] is True and rows["ada"]["augment_off"] is True
+    assert "yes (p = 0 at the end: not augmentation's doing)" in quality.markdown(
+        list(rows.values())
+    )
 
 
 @pytest.mark.parametrize(

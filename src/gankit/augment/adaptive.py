@@ -5,7 +5,10 @@ heuristic of the paper, :math:`r_t = \mathbb{E}[\operatorname{sign} D(x_{real})]
 1 when D is sure of every real image and 0 when it cannot tell; every ``interval`` batches,
 ``p`` moves by :math:`\operatorname{sign}(r_t - \text{target}) \cdot N / S` for the
 :math:`N` images of those batches, so it can go from 0 to 1 within :math:`S` images
-(500k in the paper; target 0.6, interval 4).
+(500k in the paper; target 0.6, interval 4). Under a relativistic loss, where only
+differences of logits matter, :class:`~gankit.train.TrainingStep` observes
+:math:`D(x_{real}) - D(x_{fake})` per pair instead
+(:meth:`~gankit.train.TrainingStep.overfitting_signal`).
 
 Everything happens on the device with in-place updates of buffers (no host
 synchronisation; CUDA-graph safe), and the state (``p`` and the running sums) is part of
