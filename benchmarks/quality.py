@@ -525,7 +525,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "augment_policy": POLICY,
             "cpu_widths": {k: [g, d] for k, (g, d) in CPU_WIDTHS.items()},
         },
-        "wall_s": time.perf_counter() - start,
+        # this invocation only: runs finished earlier are read back, not rerun
+        "wall_s_this_invocation": time.perf_counter() - start,
+        "run_s_total": sum(r["train_s"] + r["eval_s"] for r in results),
         "rows": rows,
         "runs": sorted(results, key=lambda r: r["name"]),
     }

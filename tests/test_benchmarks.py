@@ -204,6 +204,8 @@ def test_quality_rerun_skips_finished_runs(
     assert "to run" not in capsys.readouterr().out
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
     assert again["runs"] == report["runs"]
+    # the total run time still counts the runs read back; this invocation's does not
+    assert again["run_s_total"] == report["run_s_total"] > again["wall_s_this_invocation"]
 
 
 def _run(recipe: str, augment: str, seed: int, kid: float) -> dict[str, Any]:
