@@ -264,3 +264,20 @@ def test_a_bad_augment_policy_is_one_line(
     err = capsys.readouterr().err
     assert "--augment-policy: DiffAugment policy must name some of color" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("rank", [0, 1])
+def test_under_torchrun_one_rank_reports_and_an_epoch_is_this_ranks_shard(
+    rank: int, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the CLI's view of a 2-rank run (the Trainer itself runs single-process here; the real
+    # 2-process runs are in tests/train/test_distributed.py)
+    info = gk.train.DistInfo(rank=rank, world_size=2)
+    monkeypatch.setattr(gk.train.distributed, "init_from_env", lambda device: info)
+    assert cli.main(["train", *TINY, "--steps", "2", "--out", str(tmp_path / "run")]) == 0
+    printed = capsys.readouterr().out
+    if rank == 0:  # 64 faces / 16 per batch / 2 ranks
+        assert "on ToyFaces (2 batches of 16 on each of 2 ranks)" in printed
+        assert printed.count("gankit ") == printed.count("done: ") == 1
+    else:
+        assert "gankit " not in printed and "done: " not in printed

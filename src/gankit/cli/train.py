@@ -293,6 +293,7 @@ def _run(
 ) -> int:
     import gankit as gk
     from gankit.cli._common import device_arg
+    from gankit.train.distributed import init_from_env, shard_data
 
     ckpt_dir = out / "checkpoints"
 
@@ -303,7 +304,10 @@ def _run(
         _init_from(args.init_from, G, D)
     device = device_arg(args.device)
     data = make_data(args, r.image_size, device)
-    n_batches = len(data)
+    # under torchrun each rank trains on its shard (the Trainer shards ``data`` in fit), so
+    # an epoch is this rank's batch count: the progress bar's length and the log interval
+    rank = init_from_env(device)
+    n_batches = len(shard_data(data, rank, args.seed))
     overrides = _trainer_overrides(args, r, device)
     overrides["log_every"] = max(1, min(args.log_every, n_batches))
     config = r.trainer_config(**overrides)
@@ -317,12 +321,14 @@ def _run(
         hooks=[*r.make_hooks(), *make_hooks(args, out, n_batches)],  # e.g. R3GAN's schedule
     )
     source = "ToyFaces" if args.data_root is None else args.data_root
-    print(
-        f"gankit {gk.__version__}: {args.arch} ({r.image_size}x{r.image_size}) on {source} "
-        f"({n_batches} batches of {args.batch_size}), {trainer.device}, {args.precision}; "
-        f"writing to {out}",
-        flush=True,
-    )
+    per_rank = f" on each of {rank.world_size} ranks" if rank.enabled else ""
+    if rank.is_main:  # one banner and one summary per run, not one per rank
+        print(
+            f"gankit {gk.__version__}: {args.arch} ({r.image_size}x{r.image_size}) on {source} "
+            f"({n_batches} batches of {args.batch_size}{per_rank}), {trainer.device}, "
+            f"{args.precision}; writing to {out}",
+            flush=True,
+        )
     target: dict[str, int]
     if args.dry_run:
         target = {"steps": 1}
@@ -344,7 +350,7 @@ def _run(
         )
         return e.exit_code
     st = trainer.state
-    if args.dry_run:
+    if args.dry_run or not rank.is_main:
         return 0
     written = [out / "samples", out / "losses.png", out / "metrics.csv", ckpt_dir / "last.pt"]
     shown = ", ".join(str(p) for p in written if p.exists())
