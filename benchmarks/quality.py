@@ -444,7 +444,7 @@ def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "data": data,
                 "recipe": recipe_key,
                 "augment": augment,
-                "seeds": sorted(r["seed"] for r in runs),
+                "seeds": [r["seed"] for r in runs],
                 "kid_mean": statistics.fmean(kids),
                 "kid_min": min(kids),
                 "kid_max": max(kids),

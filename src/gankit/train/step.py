@@ -315,6 +315,15 @@ class TrainingStep:
         image while scoring all of them below 0) and its sign says nothing: there the
         signal is ``D(real) - D(fake)`` per pair, which is 1 in sign when D ranks every
         real above its fake and averages 0 when it cannot tell them apart.
+
+        Example:
+            >>> import torch, gankit as gk
+            >>> real, fake = torch.tensor([-1.0, -2.0]), torch.tensor([-3.0, -1.5])
+            >>> gk.train.TrainingStep(loss=gk.losses.Hinge()).overfitting_signal(real, fake)
+            tensor([-1., -2.])
+            >>> step = gk.train.TrainingStep(loss=gk.losses.RelativisticPairing())
+            >>> step.overfitting_signal(real, fake)
+            tensor([ 2.0000, -0.5000])
         """
         real = self.logits(real_out)
         if not self.needs_real_for_generator:
